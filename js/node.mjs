@@ -1,0 +1,6 @@
+// Node.js, ES module: import { evaluate } from 'external-ip-lookup-rule'. The same instance as the
+// CommonJS entry, so both styles in one process share one module and one default rule.
+import api from './node.cjs';
+
+export const { Rule, compileRule, evaluate, matches, scanNdjson, versions } = api;
+export default api;

@@ -1,0 +1,232 @@
+//! The published versions of the rule, embedded at build time from `rules/` (see `build.rs`).
+//!
+//! Each version carries Elastic's metadata (rule_id, name, severity, risk score, MITRE ATT&CK
+//! mapping, investigation guide, ...) and its own true-positive and true-negative sample events,
+//! which the tests check against the compiled rule.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+
+static CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
+
+/// A rule version's metadata, as Elastic publishes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// Elastic's rule_id (the same for every version).
+    pub rule_id: String,
+    /// The rule's name (version 4 has the typo "fron").
+    pub name: String,
+    /// Elastic's version number.
+    pub version: String,
+    /// The Elastic Stack release the version shipped with.
+    pub stack: String,
+    /// Whether this is the default version (102, the documented 8.6 rule).
+    pub default: bool,
+    /// What the rule detects.
+    pub description: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// 0-100.
+    pub risk_score: u32,
+    /// Index patterns the rule searches.
+    pub index: Vec<String>,
+    /// Look-back of each execution (`now-9m`).
+    pub from: String,
+    /// Time between executions (`5m`).
+    pub interval: String,
+    /// Most alerts per execution (100).
+    pub max_signals: u32,
+    /// The timestamp field the rule's executions use (`event.ingested`).
+    #[serde(default)]
+    pub timestamp_override: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The MITRE ATT&CK mapping.
+    #[serde(default)]
+    pub threat: Vec<Threat>,
+    /// References.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Known false positives.
+    #[serde(default)]
+    pub false_positives: Vec<String>,
+    /// The investigation guide (Markdown); version 4 has none.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The rule's licence.
+    pub license: String,
+    /// Authors.
+    #[serde(default)]
+    pub author: Vec<String>,
+    /// `eql`.
+    pub language: String,
+    /// `eql`.
+    pub rule_type: String,
+    /// `default` for a building-block rule (version 108).
+    #[serde(default)]
+    pub building_block_type: Option<String>,
+    /// The published query text.
+    pub query: String,
+    /// Where the file was copied from.
+    pub source: String,
+    /// What changed in this version.
+    pub changes: String,
+    /// Dates and maturity from the file's `[metadata]`.
+    #[serde(default)]
+    pub metadata: Value,
+}
+
+/// One MITRE ATT&CK mapping.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Threat {
+    /// `MITRE ATT&CK`.
+    pub framework: String,
+    /// The tactic.
+    pub tactic: AttackRef,
+    /// The techniques.
+    #[serde(default)]
+    pub technique: Vec<Technique>,
+}
+
+/// A tactic or sub-technique reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttackRef {
+    /// `TA0007`, `T1016.001`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its page.
+    pub reference: String,
+}
+
+/// A technique with its sub-techniques.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Technique {
+    /// `T1016`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its page.
+    pub reference: String,
+    /// Sub-techniques.
+    #[serde(default)]
+    pub subtechnique: Vec<AttackRef>,
+}
+
+/// A sample event a version carries, with the verdict it must get.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// `match` or `no_match`.
+    pub expect: String,
+    /// What the sample shows.
+    #[serde(default)]
+    pub why: String,
+    /// The event.
+    pub event: Value,
+}
+
+/// One entry of [`versions`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VersionEntry {
+    /// `"102"`.
+    pub version: String,
+    /// `"8.6"`.
+    pub stack: String,
+    /// Whether it is the default.
+    pub default: bool,
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    default: String,
+    versions: Vec<VersionFile>,
+}
+
+#[derive(Deserialize)]
+struct VersionFile {
+    #[serde(flatten)]
+    info: RuleInfo,
+    #[serde(default)]
+    samples: Vec<Sample>,
+}
+
+pub(crate) struct Catalog {
+    pub default: String,
+    pub versions: Vec<(RuleInfo, Vec<Sample>)>,
+}
+
+pub(crate) fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        // build.rs wrote this JSON from the TOML files and checked its shape; a failure here is a
+        // build defect, caught by every test.
+        let file: CatalogFile = serde_json::from_str(CATALOG_JSON).expect("embedded catalog is valid");
+        Catalog {
+            default: file.default,
+            versions: file.versions.into_iter().map(|v| (v.info, v.samples)).collect(),
+        }
+    })
+}
+
+/// The published versions, oldest first.
+pub fn versions() -> Vec<VersionEntry> {
+    catalog()
+        .versions
+        .iter()
+        .map(|(i, _)| VersionEntry { version: i.version.clone(), stack: i.stack.clone(), default: i.default })
+        .collect()
+}
+
+/// The default version (`"102"`).
+pub fn default_version() -> &'static str {
+    &catalog().default
+}
+
+/// A version's metadata and samples, or an error listing the known versions.
+pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, Vec<Sample>)> {
+    let c = catalog();
+    c.versions.iter().find(|(i, _)| i.version == version).ok_or_else(|| {
+        let known: Vec<&str> = c.versions.iter().map(|(i, _)| i.version.as_str()).collect();
+        Error::new(
+            ErrorKind::UnknownVersion,
+            format!("unknown rule version \"{version}\"; known versions: {}", known.join(", ")),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_holds_the_four_published_versions() {
+        let v: Vec<String> = versions().into_iter().map(|v| v.version).collect();
+        assert_eq!(v, ["4", "102", "104", "108"]);
+        assert_eq!(default_version(), "102");
+        let (info, samples) = find("102").unwrap();
+        assert_eq!(info.rule_id, "1d72d014-e2ab-4707-b056-9b96abe7b511");
+        assert_eq!(info.risk_score, 21);
+        assert_eq!(info.severity, "low");
+        assert_eq!(info.interval, "5m");
+        assert_eq!(info.max_signals, 100);
+        assert_eq!(info.from, "now-9m");
+        assert_eq!(info.timestamp_override.as_deref(), Some("event.ingested"));
+        assert_eq!(info.threat[0].tactic.id, "TA0007");
+        assert!(info.note.as_deref().unwrap().contains("Triage and analysis"));
+        assert!(!samples.is_empty());
+        assert_eq!(find("4").unwrap().0.name, "External IP Lookup fron Non-Browser Process");
+        assert_eq!(find("108").unwrap().0.building_block_type.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn unknown_version_lists_the_known_ones() {
+        let e = find("7").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownVersion);
+        assert!(e.message().contains("4, 102, 104, 108"), "{e}");
+    }
+}

@@ -1,0 +1,355 @@
+//! Syntax tree to compiled query: field paths resolved once, literals turned into the Query DSL
+//! meaning Elasticsearch gives them (term, terms, wildcard, exists, must_not), wildcard lists
+//! compiled into one [`PatternSet`] each, and compile-time warnings about the lists.
+//!
+//! | EQL | compiled test | negated |
+//! |---|---|---|
+//! | `network where` | terms `event.category` ["network"], case-sensitive | no |
+//! | `a == "v"` / `a != "v"` | terms ["v"], case-sensitive | `!=` |
+//! | `a == null` / `a != null` | exists | `== null` |
+//! | `a in (..)` / `not in` | terms, case-sensitive, `null` entries skipped | `not in` |
+//! | `a in~ (..)` / `not in~` | terms, ASCII case-insensitive | `not in~` |
+//! | `a : (..)`, `a like~ (..)` | wildcard set, ASCII case-insensitive | no |
+//! | `a like (..)` | wildcard set, case-sensitive | no |
+//!
+//! A negated test is Elasticsearch's `must_not`: it holds when the field is absent.
+
+use serde::Serialize;
+
+use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
+use crate::error::{Position, Result};
+use crate::event::FieldPath;
+use crate::pattern::{subsumes, term_eq, PatternSet};
+
+/// A query compiled for evaluation.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledQuery {
+    pub source: String,
+    pub fields: Vec<FieldPath>,
+    pub root: Node,
+    /// Sets of byte strings of which a matching document's JSON text must contain one each (see
+    /// `scan`): the exact, case-sensitive terms of the top-level conjunction.
+    pub required_terms: Vec<Vec<String>>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum NodeKind {
+    /// All children hold. `order` is the evaluation order of the fast path: cheap tests first.
+    All {
+        children: Vec<Node>,
+        order: Vec<usize>,
+    },
+    Any(Vec<Node>),
+    Not(Box<Node>),
+    Leaf(Box<Leaf>),
+    Const(bool),
+}
+
+/// A test of one field.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf {
+    pub field: usize,
+    /// The operator as written (`==`, `not in`, ...), or `where` for the category.
+    pub op: &'static str,
+    /// `must_not` of the test.
+    pub negated: bool,
+    pub test: Test,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Test {
+    /// The field has a value.
+    Exists,
+    /// A value equals one of the terms.
+    Terms { terms: Vec<String>, case_insensitive: bool },
+    /// A value matches one of the patterns. `folded` is the case-insensitive twin of a
+    /// case-sensitive set, used only to explain a `case_mismatch`.
+    Patterns { set: Box<PatternSet>, folded: Option<Box<PatternSet>> },
+}
+
+impl Test {
+    /// Whether one value passes the test: the primitive both evaluation paths share.
+    #[inline]
+    pub fn accepts(&self, value: &str) -> bool {
+        match self {
+            Test::Exists => true,
+            Test::Terms { terms, case_insensitive } => {
+                terms.iter().any(|t| term_eq(t, value, *case_insensitive))
+            }
+            Test::Patterns { set, .. } => set.is_match(value),
+        }
+    }
+
+    /// Whether `value` would pass if case were ignored (for `case_mismatch`).
+    pub fn accepts_folded(&self, value: &str) -> bool {
+        match self {
+            Test::Exists => true,
+            Test::Terms { terms, .. } => terms.iter().any(|t| term_eq(t, value, true)),
+            Test::Patterns { set, folded } => folded.as_ref().unwrap_or(set).is_match(value),
+        }
+    }
+
+    /// Whether the test already folds case (then a case mismatch cannot be the reason).
+    pub fn case_insensitive(&self) -> bool {
+        match self {
+            Test::Exists => true,
+            Test::Terms { case_insensitive, .. } => *case_insensitive,
+            Test::Patterns { set, .. } => set.case_insensitive(),
+        }
+    }
+
+    /// The entries (terms or patterns) that accept `value`.
+    pub fn matching_entries(&self, value: &str, into: &mut Vec<String>) {
+        match self {
+            Test::Exists => {}
+            Test::Terms { terms, case_insensitive } => {
+                into.extend(terms.iter().filter(|t| term_eq(t, value, *case_insensitive)).cloned())
+            }
+            Test::Patterns { set, .. } => {
+                let mut idx = Vec::new();
+                set.matches_into(value, &mut idx);
+                into.extend(idx.into_iter().map(|i| set.patterns()[i].clone()));
+            }
+        }
+    }
+
+    /// The entries, for messages.
+    pub fn entries(&self) -> &[String] {
+        match self {
+            Test::Exists => &[],
+            Test::Terms { terms, .. } => terms,
+            Test::Patterns { set, .. } => set.patterns(),
+        }
+    }
+
+    fn cost(&self) -> u8 {
+        match self {
+            Test::Exists => 1,
+            Test::Terms { terms, .. } if terms.len() <= 4 => 2,
+            Test::Terms { .. } => 3,
+            Test::Patterns { .. } => 4,
+        }
+    }
+}
+
+/// Something suspicious about a rule that does not stop it from compiling.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    /// A stable kind: `duplicate_entry`, `subsumed_entry`.
+    pub kind: &'static str,
+    /// What is wrong, quoting the entries.
+    pub message: String,
+    /// 1-based line of the entry in the query text.
+    pub line: usize,
+    /// 1-based column of the entry.
+    pub column: usize,
+}
+
+pub(crate) fn compile(source: &str, query: &Query) -> Result<CompiledQuery> {
+    let mut c = Compiler { source, fields: Vec::new(), warnings: Vec::new() };
+    let mut items = Vec::new();
+    if let Some((category, span)) = &query.category {
+        let field = c.field("event.category");
+        items.push(Node {
+            kind: NodeKind::Leaf(Box::new(Leaf {
+                field,
+                op: "where",
+                negated: false,
+                test: Test::Terms { terms: vec![category.clone()], case_insensitive: false },
+            })),
+            span: *span,
+        });
+    }
+    let condition = c.node(&query.condition)?;
+    let whole = Span::new(0, source.len());
+    let root = match condition.kind {
+        NodeKind::All { children, .. } if !items.is_empty() => {
+            items.extend(children);
+            all(items, whole)
+        }
+        _ if !items.is_empty() => {
+            items.push(condition);
+            all(items, whole)
+        }
+        _ => condition,
+    };
+    let required_terms = required_terms(&root);
+    Ok(CompiledQuery {
+        source: source.to_string(),
+        fields: c.fields,
+        root,
+        required_terms,
+        warnings: c.warnings,
+    })
+}
+
+fn all(children: Vec<Node>, span: Span) -> Node {
+    let mut order: Vec<usize> = (0..children.len()).collect();
+    order.sort_by_key(|&i| match &children[i].kind {
+        NodeKind::Const(_) => 0,
+        NodeKind::Leaf(l) => l.test.cost(),
+        _ => 9,
+    });
+    Node { kind: NodeKind::All { children, order }, span }
+}
+
+struct Compiler<'a> {
+    source: &'a str,
+    fields: Vec<FieldPath>,
+    warnings: Vec<Warning>,
+}
+
+impl Compiler<'_> {
+    fn field(&mut self, path: &str) -> usize {
+        match self.fields.iter().position(|f| f.as_str() == path) {
+            Some(i) => i,
+            None => {
+                self.fields.push(FieldPath::new(path));
+                self.fields.len() - 1
+            }
+        }
+    }
+
+    fn node(&mut self, expr: &Expr) -> Result<Node> {
+        let kind = match &expr.kind {
+            ExprKind::And(items) => {
+                let children = items.iter().map(|e| self.node(e)).collect::<Result<Vec<_>>>()?;
+                return Ok(all(children, expr.span));
+            }
+            ExprKind::Or(items) => NodeKind::Any(items.iter().map(|e| self.node(e)).collect::<Result<_>>()?),
+            ExprKind::Not(inner) => NodeKind::Not(Box::new(self.node(inner)?)),
+            ExprKind::Constant(b) => NodeKind::Const(*b),
+            ExprKind::Predicate(p) => NodeKind::Leaf(Box::new(self.leaf(p)?)),
+        };
+        Ok(Node { kind, span: expr.span })
+    }
+
+    fn leaf(&mut self, p: &Predicate) -> Result<Leaf> {
+        let field = self.field(&p.field);
+        let texts: Vec<&str> = p.values.iter().filter_map(|l| l.value.as_text()).collect();
+        let only_null = p.values.len() == 1 && p.values[0].value == LiteralValue::Null;
+        let (negated, test) = match p.op {
+            Op::Eq | Op::NotEq if only_null => (p.op == Op::Eq, Test::Exists),
+            Op::Eq | Op::NotEq | Op::In | Op::NotIn => (
+                matches!(p.op, Op::NotEq | Op::NotIn),
+                Test::Terms { terms: self.dedup(p, false), case_insensitive: false },
+            ),
+            Op::InInsensitive | Op::NotInInsensitive => (
+                p.op == Op::NotInInsensitive,
+                Test::Terms { terms: self.dedup(p, true), case_insensitive: true },
+            ),
+            Op::Colon | Op::LikeInsensitive => {
+                self.lint_patterns(p, true);
+                (false, Test::Patterns { set: Box::new(PatternSet::new(&texts, true)?), folded: None })
+            }
+            Op::Like => {
+                self.lint_patterns(p, false);
+                let set = Box::new(PatternSet::new(&texts, false)?);
+                (false, Test::Patterns { set, folded: Some(Box::new(PatternSet::new(&texts, true)?)) })
+            }
+        };
+        Ok(Leaf { field, op: p.op.as_str(), negated, test })
+    }
+
+    /// The terms of a list, `null`s skipped, with a warning for each duplicate.
+    fn dedup(&mut self, p: &Predicate, case_insensitive: bool) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for lit in &p.values {
+            let Some(text) = lit.value.as_text() else { continue };
+            if out.iter().any(|t| term_eq(t, text, case_insensitive)) {
+                self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), lit.span);
+            } else {
+                out.push(text.to_string());
+            }
+        }
+        out
+    }
+
+    fn lint_patterns(&mut self, p: &Predicate, case_insensitive: bool) {
+        let texts: Vec<(&str, Span)> =
+            p.values.iter().filter_map(|l| Some((l.value.as_text()?, l.span))).collect();
+        for (i, (text, span)) in texts.iter().enumerate() {
+            let earlier = &texts[..i];
+            if earlier.iter().any(|(t, _)| term_eq(t, text, case_insensitive)) {
+                self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), *span);
+            } else if let Some((by, _)) =
+                texts.iter().find(|(other, _)| subsumes(other, text, case_insensitive))
+            {
+                self.warn(
+                    "subsumed_entry",
+                    format!("`{}`: \"{text}\" is already matched by \"{by}\"", p.field),
+                    *span,
+                );
+            }
+        }
+    }
+
+    fn warn(&mut self, kind: &'static str, message: String, span: Span) {
+        let pos = Position::locate(self.source, span.start);
+        self.warnings.push(Warning { kind, message, line: pos.line, column: pos.column });
+    }
+}
+
+/// The exact terms every matching document must contain, from the top-level conjunction.
+fn required_terms(root: &Node) -> Vec<Vec<String>> {
+    let children: &[Node] = match &root.kind {
+        NodeKind::All { children, .. } => children,
+        _ => std::slice::from_ref(root),
+    };
+    children
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Leaf(leaf) if !leaf.negated => match &leaf.test {
+                Test::Terms { terms, case_insensitive: false } if !terms.is_empty() => Some(terms.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::parse::parse_query;
+
+    fn compiled(src: &str) -> CompiledQuery {
+        compile(src, &parse_query(src, &Limits::default()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn category_becomes_the_first_clause_and_fields_are_shared() {
+        let q = compiled("network where a == \"x\" and a != null");
+        let NodeKind::All { children, order } = &q.root.kind else { panic!() };
+        assert_eq!(children.len(), 3);
+        assert_eq!(q.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(), ["event.category", "a"]);
+        assert_eq!(order[0], 2, "exists is cheapest");
+        assert_eq!(q.required_terms, vec![vec!["network".to_string()], vec!["x".to_string()]]);
+    }
+
+    #[test]
+    fn warnings_for_duplicates_and_subsumed_entries() {
+        let q = compiled("any where d : (\"*freegeoip.app\", \"*myipaddress.com\", \"*freegeoip.app\",\n \"*whatismyipaddress.com\")");
+        let kinds: Vec<_> = q.warnings.iter().map(|w| (w.kind, w.line)).collect();
+        assert_eq!(kinds, [("duplicate_entry", 1), ("subsumed_entry", 2)]);
+        assert!(q.warnings[1].message.contains("*myipaddress.com"));
+    }
+
+    #[test]
+    fn null_literals() {
+        let q = compiled("any where a == null");
+        let NodeKind::Leaf(l) = &q.root.kind else { panic!() };
+        assert!(l.negated && matches!(l.test, Test::Exists));
+        let q = compiled("any where a in (null, \"x\")");
+        let NodeKind::Leaf(l) = &q.root.kind else { panic!() };
+        assert_eq!(l.test.entries(), ["x"]);
+    }
+}

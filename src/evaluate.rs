@@ -1,0 +1,196 @@
+//! Evaluation of a compiled query against an event: the boolean fast path and the explaining path.
+//!
+//! Both walk the same compiled tree and decide every leaf with the same primitive,
+//! [`Test::accepts`], applied to the same items from [`Event::visit_field`]. The fast path
+//! short-circuits (cheap exact terms first) and allocates nothing for string values; the explaining
+//! path never short-circuits, so that every clause gets its reason. A property test pins the two to
+//! the same answer.
+
+use crate::compile::{CompiledQuery, Leaf, Node, NodeKind, Test};
+use crate::event::{Event, Item};
+use crate::verdict::{expected_phrase, Reason, ReasonKind};
+
+/// The boolean fast path.
+pub(crate) fn matches<E: Event + ?Sized>(q: &CompiledQuery, event: &E, max_depth: usize) -> bool {
+    eval(q, &q.root, event, max_depth)
+}
+
+fn eval<E: Event + ?Sized>(q: &CompiledQuery, node: &Node, event: &E, max_depth: usize) -> bool {
+    match &node.kind {
+        NodeKind::All { children, order } => order.iter().all(|&i| eval(q, &children[i], event, max_depth)),
+        NodeKind::Any(children) => children.iter().any(|c| eval(q, c, event, max_depth)),
+        NodeKind::Not(inner) => !eval(q, inner, event, max_depth),
+        NodeKind::Const(b) => *b,
+        NodeKind::Leaf(leaf) => {
+            let test = &leaf.test;
+            let positive = event.visit_field(&q.fields[leaf.field], max_depth, &mut |item| match item {
+                Item::Text(s) => test.accepts(s),
+                _ => false,
+            });
+            positive != leaf.negated
+        }
+    }
+}
+
+/// The explaining path: the reasons tree, and the fields with no value.
+pub(crate) fn explain<E: Event + ?Sized>(
+    q: &CompiledQuery,
+    event: &E,
+    max_depth: usize,
+) -> (Reason, Vec<String>) {
+    let mut missing = Vec::new();
+    let reason = explain_node(q, &q.root, event, max_depth, &mut missing);
+    (reason, missing)
+}
+
+fn explain_node<E: Event + ?Sized>(
+    q: &CompiledQuery,
+    node: &Node,
+    event: &E,
+    max_depth: usize,
+    missing: &mut Vec<String>,
+) -> Reason {
+    let clause = node.span.text(&q.source).to_string();
+    let mut r = Reason {
+        clause,
+        start: node.span.start,
+        end: node.span.end,
+        op: "",
+        held: false,
+        kind: ReasonKind::Matched,
+        field: None,
+        values: Vec::new(),
+        matched: Vec::new(),
+        note: None,
+        children: Vec::new(),
+    };
+    match &node.kind {
+        NodeKind::All { children, .. } => {
+            r.op = "and";
+            r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
+            r.held = r.children.iter().all(|c| c.held);
+            r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
+        }
+        NodeKind::Any(children) => {
+            r.op = "or";
+            r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
+            r.held = r.children.iter().any(|c| c.held);
+            r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
+        }
+        NodeKind::Not(inner) => {
+            r.op = "not";
+            let inner = explain_node(q, inner, event, max_depth, missing);
+            r.held = !inner.held;
+            r.kind = if r.held {
+                // Say why the excluded clause did not hold: absent field, other value, ...
+                match inner.kind {
+                    ReasonKind::ClauseFailed | ReasonKind::Matched => ReasonKind::Matched,
+                    k => k,
+                }
+            } else {
+                ReasonKind::Excluded
+            };
+            r.field = inner.field.clone();
+            r.values = inner.values.clone();
+            r.matched = inner.matched.clone();
+            r.children = vec![inner];
+        }
+        NodeKind::Const(b) => {
+            r.op = "const";
+            r.held = *b;
+            r.kind = ReasonKind::Constant;
+        }
+        NodeKind::Leaf(leaf) => explain_leaf(q, leaf, event, max_depth, missing, &mut r),
+    }
+    r
+}
+
+fn explain_leaf<E: Event + ?Sized>(
+    q: &CompiledQuery,
+    leaf: &Leaf,
+    event: &E,
+    max_depth: usize,
+    missing: &mut Vec<String>,
+    r: &mut Reason,
+) {
+    let path = &q.fields[leaf.field];
+    let test = &leaf.test;
+    r.op = leaf.op;
+    r.field = Some(path.as_str().to_string());
+    if leaf.op == "where" {
+        r.clause = format!("{} where", r.clause);
+        r.note = Some(format!("the category means event.category == \"{}\"", test.entries().join("")));
+    }
+    let (mut objects, mut too_long, mut too_deep) = (0usize, 0usize, false);
+    let mut positive = false;
+    let mut folded = false;
+    event.visit_field(path, max_depth, &mut |item| {
+        match item {
+            Item::Text(s) => {
+                r.values.push(s.to_string());
+                if test.accepts(s) {
+                    positive = true;
+                    test.matching_entries(s, &mut r.matched);
+                } else if !test.case_insensitive() && test.accepts_folded(s) {
+                    folded = true;
+                }
+            }
+            Item::Object => objects += 1,
+            Item::TooLong(_) => too_long += 1,
+            Item::TooDeep => too_deep = true,
+        }
+        false
+    });
+    dedup_in_place(&mut r.matched);
+    let has_value = !r.values.is_empty();
+    if !has_value && !missing.iter().any(|m| m == path.as_str()) {
+        missing.push(path.as_str().to_string());
+    }
+    r.held = positive != leaf.negated;
+    r.kind = if positive {
+        if leaf.negated {
+            ReasonKind::Excluded
+        } else {
+            ReasonKind::Matched
+        }
+    } else if has_value {
+        if folded {
+            ReasonKind::CaseMismatch
+        } else {
+            ReasonKind::ValueMismatch
+        }
+    } else if too_deep {
+        ReasonKind::TooDeep
+    } else if objects > 0 {
+        ReasonKind::ObjectValue
+    } else if too_long > 0 {
+        ReasonKind::ValueTooLong
+    } else {
+        ReasonKind::FieldAbsent
+    };
+    r.note = match r.kind {
+        ReasonKind::ObjectValue => Some(format!("{} holds an object where a value is expected: no value", path.as_str())),
+        ReasonKind::ValueTooLong => Some(format!(
+            "{} is longer than ignore_above (1024 characters): Elasticsearch does not index it, so it has no value",
+            path.as_str()
+        )),
+        ReasonKind::TooDeep => Some(format!("{} nests deeper than the event depth limit ({max_depth})", path.as_str())),
+        ReasonKind::FieldAbsent if leaf.negated => Some(format!("{} is absent, so the exclusion does not apply", path.as_str())),
+        ReasonKind::ValueMismatch | ReasonKind::CaseMismatch if !matches!(test, Test::Exists) => {
+            Some(expected_phrase(test.entries(), leaf.op))
+        }
+        _ => r.note.take(),
+    };
+}
+
+fn dedup_in_place(v: &mut Vec<String>) {
+    let mut seen: Vec<String> = Vec::with_capacity(v.len());
+    v.retain(|x| {
+        if seen.contains(x) {
+            false
+        } else {
+            seen.push(x.clone());
+            true
+        }
+    });
+}

@@ -1,0 +1,65 @@
+//! Elastic Security's detection rule "External IP Lookup from Non-Browser Process" as data: its EQL
+//! text parsed and compiled at load, evaluated on ECS events with Elasticsearch's semantics, and
+//! every verdict explained.
+//!
+//! The pipeline has one module per stage:
+//!
+//! ```text
+//! EQL text --parse--> syntax tree with spans --compile--> fields resolved, pattern sets
+//!          --evaluate(event)--> Verdict { matched, reasons, summary, missing_fields }
+//! ```
+//!
+//! `event` is the one place that reads fields (nested objects, dotted keys, arrays, absent values);
+//! `catalog` holds the published versions, embedded at build time from `rules/`.
+//!
+//! ```
+//! use external_ip_lookup_rule::Rule;
+//! use serde_json::json;
+//!
+//! let rule = Rule::default_rule(); // version 102
+//! let event = json!({
+//!     "event": { "category": ["network"], "action": "lookup_requested" },
+//!     "network": { "protocol": "dns" },
+//!     "process": { "name": "powershell.exe",
+//!                  "executable": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe" },
+//!     "user": { "id": "S-1-5-21-1-2-3-1001" },
+//!     "dns": { "question": { "name": "api.ipify.org" } }
+//! });
+//! assert!(rule.matches(&event));
+//! let verdict = rule.evaluate(&event);
+//! assert!(verdict.matched);
+//! assert_eq!(
+//!     verdict.summary,
+//!     "powershell.exe looked up api.ipify.org (matched *api.ipify.org); not an excluded user; not an excluded program"
+//! );
+//! # Ok::<(), external_ip_lookup_rule::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod ast;
+mod catalog;
+mod compile;
+mod error;
+mod evaluate;
+mod event;
+mod limits;
+mod parse;
+mod pattern;
+mod rule;
+mod scan;
+mod verdict;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
+pub use catalog::{default_version, versions, AttackRef, RuleInfo, Sample, Technique, Threat, VersionEntry};
+pub use compile::Warning;
+pub use error::{Error, ErrorKind, Position, Result};
+pub use event::{Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
+pub use limits::Limits;
+pub use parse::parse_query;
+pub use pattern::{wildcard_match, PatternSet};
+pub use rule::{Rule, RuleBuilder};
+pub use scan::{Counts, LineError, LineOutcome, ScanResult};
+pub use verdict::{Reason, ReasonKind, RuleRef, Verdict};

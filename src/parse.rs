@@ -1,0 +1,833 @@
+//! EQL text to syntax tree.
+//!
+//! The subset is the one this rule family is written in: `<category> where <condition>` and
+//! `any where`; `and`, `or`, `not`, parentheses; `==`, `!=`, `:`, `in`, `not in`, `in~`, `not in~`,
+//! `like`, `like~` with single values or lists; strings, numbers, `true`, `false`, `null`;
+//! comments. Everything else Elasticsearch's EQL accepts (sequences, samples, pipes, functions,
+//! `?optional` fields, field-to-field comparisons, ranges) is refused with an error of kind
+//! [`ErrorKind::Unsupported`] at its position. Keywords are lowercase, as in Elasticsearch's
+//! grammar. Recursion is bounded by [`Limits::max_query_depth`], so no input overflows the stack.
+
+use crate::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::Limits;
+
+/// Parses a whole query.
+pub fn parse_query(source: &str, limits: &Limits) -> Result<Query> {
+    if source.len() > limits.max_query_bytes {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "query is {} bytes, over the limit max_query_bytes = {}",
+                source.len(),
+                limits.max_query_bytes
+            ),
+        ));
+    }
+    let tokens = Lexer { src: source, pos: 0 }.tokens()?;
+    let mut p = Parser { src: source, tokens, pos: 0, depth: 0, limits };
+    let query = p.query()?;
+    Ok(query)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(String),
+    LParen,
+    RParen,
+    Comma,
+    EqEq,
+    NotEq,
+    Colon,
+    Tilde,
+    /// Something valid in EQL but outside the subset, with what to call it.
+    Unsupported(&'static str),
+    Eof,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    span: Span,
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn err(&self, kind: ErrorKind, msg: impl Into<String>, at: usize) -> Error {
+        Error::at(kind, msg, self.src, at)
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn peek_at(&self, n: usize) -> Option<char> {
+        self.src[self.pos..].chars().nth(n)
+    }
+
+    fn tokens(mut self) -> Result<Vec<Token>> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_space_and_comments()?;
+            let start = self.pos;
+            let Some(c) = self.peek() else {
+                out.push(Token { tok: Tok::Eof, span: Span::new(start, start) });
+                return Ok(out);
+            };
+            let tok = match c {
+                '(' => self.one(Tok::LParen),
+                ')' => self.one(Tok::RParen),
+                ',' => self.one(Tok::Comma),
+                ':' => self.one(Tok::Colon),
+                '~' => self.one(Tok::Tilde),
+                '=' if self.peek_at(1) == Some('=') => {
+                    self.pos += 2;
+                    Tok::EqEq
+                }
+                '=' => return Err(self.err(ErrorKind::Syntax, "expected `==`, found `=`", start)),
+                '!' if self.peek_at(1) == Some('=') => {
+                    self.pos += 2;
+                    Tok::NotEq
+                }
+                '!' => return Err(self.err(ErrorKind::Syntax, "unexpected `!`; use `not` or `!=`", start)),
+                '<' | '>' => {
+                    self.pos += 1;
+                    if self.peek() == Some('=') {
+                        self.pos += 1;
+                    }
+                    Tok::Unsupported("range comparisons (`<`, `<=`, `>`, `>=`)")
+                }
+                '|' => self.one(Tok::Unsupported("pipes (`|`)")),
+                '[' | ']' => self.one(Tok::Unsupported("sequences and joins (`[...]`)")),
+                '+' | '*' | '/' | '%' => self.one(Tok::Unsupported("arithmetic")),
+                '-' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number()?,
+                '-' => self.one(Tok::Unsupported("arithmetic")),
+                '?' => {
+                    return Err(self.err(
+                        ErrorKind::Unsupported,
+                        "`?` optional fields and `?\"...\"` strings are not supported",
+                        start,
+                    ))
+                }
+                '\'' => {
+                    return Err(self.err(
+                        ErrorKind::Syntax,
+                        "single quotes are not strings in EQL; use double quotes",
+                        start,
+                    ))
+                }
+                '"' => self.string()?,
+                '`' => self.quoted_ident()?,
+                c if c.is_ascii_digit() => self.number()?,
+                c if c.is_alphabetic() || c == '_' || c == '@' => self.ident(),
+                other => {
+                    return Err(self.err(ErrorKind::Syntax, format!("unexpected character `{other}`"), start))
+                }
+            };
+            out.push(Token { tok, span: Span::new(start, self.pos) });
+        }
+    }
+
+    fn one(&mut self, tok: Tok) -> Tok {
+        self.pos += 1;
+        tok
+    }
+
+    fn skip_space_and_comments(&mut self) -> Result<()> {
+        loop {
+            let rest = &self.src[self.pos..];
+            let trimmed = rest.trim_start();
+            self.pos += rest.len() - trimmed.len();
+            if trimmed.starts_with("//") {
+                self.pos += trimmed.find('\n').unwrap_or(trimmed.len());
+            } else if let Some(body) = trimmed.strip_prefix("/*") {
+                match body.find("*/") {
+                    Some(end) => self.pos += end + 4,
+                    None => {
+                        return Err(self.err(
+                            ErrorKind::Syntax,
+                            "unterminated comment; missing `*/`",
+                            self.pos,
+                        ))
+                    }
+                }
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn ident(&mut self) -> Tok {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if c.is_alphanumeric() || c == '_' || c == '@' || c == '.' {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        Tok::Ident(self.src[start..self.pos].to_string())
+    }
+
+    /// `` `field with spaces` ``: Elasticsearch's escaped identifier; `` ` `` doubles to escape itself.
+    fn quoted_ident(&mut self) -> Result<Tok> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut name = String::new();
+        loop {
+            match self.peek() {
+                None => {
+                    return Err(self.err(
+                        ErrorKind::Syntax,
+                        "unterminated quoted field name; missing '`'",
+                        start,
+                    ))
+                }
+                Some('`') if self.peek_at(1) == Some('`') => {
+                    name.push('`');
+                    self.pos += 2;
+                }
+                Some('`') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(c) => {
+                    name.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+        // A quoted name may continue with `.more.path`.
+        if self.peek() == Some('.') {
+            if let Tok::Ident(rest) = self.ident() {
+                name.push_str(&rest);
+            }
+        }
+        Ok(Tok::Ident(name))
+    }
+
+    fn number(&mut self) -> Result<Tok> {
+        let start = self.pos;
+        if self.peek() == Some('-') {
+            self.pos += 1;
+        }
+        let mut seen_dot = false;
+        let mut seen_exp = false;
+        while let Some(c) = self.peek() {
+            match c {
+                '0'..='9' => self.pos += 1,
+                '.' if !seen_dot && !seen_exp && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => {
+                    seen_dot = true;
+                    self.pos += 1;
+                }
+                'e' | 'E' if !seen_exp => {
+                    seen_exp = true;
+                    self.pos += 1;
+                    if matches!(self.peek(), Some('+' | '-')) {
+                        self.pos += 1;
+                    }
+                }
+                c if c.is_alphanumeric() || c == '_' => {
+                    return Err(self.err(ErrorKind::Syntax, "invalid number", start));
+                }
+                _ => break,
+            }
+        }
+        let text = &self.src[start..self.pos];
+        if text.ends_with(['e', 'E', '+', '-']) {
+            return Err(self.err(ErrorKind::Syntax, "invalid number", start));
+        }
+        Ok(Tok::Num(text.to_string()))
+    }
+
+    fn string(&mut self) -> Result<Tok> {
+        let start = self.pos;
+        if self.src[self.pos..].starts_with("\"\"\"") {
+            let body_start = self.pos + 3;
+            return match self.src[body_start..].find("\"\"\"") {
+                Some(end) => {
+                    self.pos = body_start + end + 3;
+                    Ok(Tok::Str(self.src[body_start..body_start + end].to_string()))
+                }
+                None => Err(self.err(ErrorKind::Syntax, "unterminated raw string; missing `\"\"\"`", start)),
+            };
+        }
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.err(ErrorKind::Syntax, "unterminated string; missing `\"`", start));
+            };
+            match c {
+                '"' => {
+                    self.pos += 1;
+                    return Ok(Tok::Str(out));
+                }
+                '\n' | '\r' => {
+                    return Err(self.err(
+                        ErrorKind::Syntax,
+                        "line break inside a string; close it with `\"` or use `\\n`",
+                        self.pos,
+                    ))
+                }
+                '\\' => {
+                    let esc_at = self.pos;
+                    self.pos += 1;
+                    let Some(e) = self.peek() else {
+                        return Err(self.err(ErrorKind::Syntax, "unterminated string; missing `\"`", start));
+                    };
+                    self.pos += e.len_utf8();
+                    match e {
+                        '\\' => out.push('\\'),
+                        '"' => out.push('"'),
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'u' => out.push(self.unicode_escape(esc_at)?),
+                        other => {
+                            return Err(self.err(
+                                ErrorKind::Syntax,
+                                format!("unknown escape `\\{other}`; write `\\\\` for a backslash"),
+                                esc_at,
+                            ))
+                        }
+                    }
+                }
+                c => {
+                    out.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    /// `\u{XXXX}` with 2 to 8 hex digits (the `\u` is consumed).
+    fn unicode_escape(&mut self, esc_at: usize) -> Result<char> {
+        let bad = |l: &Self| {
+            l.err(
+                ErrorKind::Syntax,
+                "invalid unicode escape; expected `\\u{XXXX}` with 2 to 8 hex digits",
+                esc_at,
+            )
+        };
+        if self.peek() != Some('{') {
+            return Err(bad(self));
+        }
+        self.pos += 1;
+        let digits_start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+            self.pos += 1;
+        }
+        let digits = &self.src[digits_start..self.pos];
+        if self.peek() != Some('}') || !(2..=8).contains(&digits.len()) {
+            return Err(bad(self));
+        }
+        self.pos += 1;
+        u32::from_str_radix(digits, 16).ok().and_then(char::from_u32).ok_or_else(|| {
+            self.err(ErrorKind::Syntax, format!("`\\u{{{digits}}}` is not a unicode scalar value"), esc_at)
+        })
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+    limits: &'a Limits,
+}
+
+/// Words that start EQL constructs this engine does not evaluate.
+const UNSUPPORTED_WORDS: &[(&str, &str)] = &[
+    ("sequence", "sequences"),
+    ("sample", "samples"),
+    ("join", "joins"),
+    ("until", "sequences (`until`)"),
+    ("by", "join keys (`by`)"),
+    ("with", "sequence options (`with maxspan`)"),
+    ("maxspan", "sequence options (`maxspan`)"),
+    ("runs", "sequence options (`runs`)"),
+];
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn is_word(&self, word: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Ident(w) if w == word)
+    }
+
+    fn err_at(&self, kind: ErrorKind, msg: impl Into<String>, at: usize) -> Error {
+        Error::at(kind, msg, self.src, at)
+    }
+
+    /// An error for the current token, unsupported when it is a known EQL construct.
+    fn unexpected(&self, expected: &str) -> Error {
+        let t = self.peek();
+        let at = t.span.start;
+        match &t.tok {
+            Tok::Unsupported(what) => {
+                self.err_at(ErrorKind::Unsupported, format!("{what} are not supported"), at)
+            }
+            Tok::Ident(w) => {
+                if let Some((_, what)) = UNSUPPORTED_WORDS.iter().find(|(k, _)| k == w) {
+                    return self.err_at(ErrorKind::Unsupported, format!("{what} are not supported"), at);
+                }
+                let lower = w.to_ascii_lowercase();
+                if lower != *w
+                    && ["and", "or", "not", "in", "like", "where", "null", "true", "false", "any"]
+                        .contains(&lower.as_str())
+                {
+                    return self.err_at(
+                        ErrorKind::Syntax,
+                        format!("expected {expected}, found `{w}`; EQL keywords are lowercase (`{lower}`)"),
+                        at,
+                    );
+                }
+                self.err_at(ErrorKind::Syntax, format!("expected {expected}, found `{w}`"), at)
+            }
+            Tok::Eof => {
+                self.err_at(ErrorKind::Syntax, format!("expected {expected}, found end of query"), at)
+            }
+            other => {
+                self.err_at(ErrorKind::Syntax, format!("expected {expected}, found {}", describe(other)), at)
+            }
+        }
+    }
+
+    fn query(&mut self) -> Result<Query> {
+        let t = self.next();
+        let category = match &t.tok {
+            Tok::Ident(w) if w == "any" => None,
+            Tok::Ident(w) if UNSUPPORTED_WORDS.iter().any(|(k, _)| k == w) => {
+                self.pos -= 1;
+                return Err(self.unexpected("an event category"));
+            }
+            Tok::Ident(w) if !w.contains('.') && !is_keyword(w) => Some((w.clone(), t.span)),
+            Tok::Str(s) => Some((s.clone(), t.span)),
+            _ => {
+                self.pos = self.pos.saturating_sub(1);
+                return Err(self.unexpected("an event category (`network`, `process`, ..., or `any`)"));
+            }
+        };
+        if !self.is_word("where") {
+            return Err(self.unexpected("`where`"));
+        }
+        self.next();
+        let condition = self.or()?;
+        if self.peek().tok != Tok::Eof {
+            return Err(self.unexpected("`and`, `or` or the end of the query"));
+        }
+        Ok(Query { category, condition })
+    }
+
+    fn enter(&mut self, at: usize) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_query_depth {
+            return Err(self.err_at(
+                ErrorKind::Limit,
+                format!(
+                    "query nests deeper than the limit max_query_depth = {}",
+                    self.limits.max_query_depth
+                ),
+                at,
+            ));
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Expr> {
+        let first = self.and()?;
+        if !self.is_word("or") {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.is_word("or") {
+            self.next();
+            items.push(self.and()?);
+        }
+        Ok(chain(items, ExprKind::Or))
+    }
+
+    fn and(&mut self) -> Result<Expr> {
+        let first = self.unary()?;
+        if !self.is_word("and") {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.is_word("and") {
+            self.next();
+            items.push(self.unary()?);
+        }
+        Ok(chain(items, ExprKind::And))
+    }
+
+    fn unary(&mut self) -> Result<Expr> {
+        let t = self.peek().clone();
+        self.enter(t.span.start)?;
+        let result = if self.is_word("not") {
+            self.next();
+            let inner = self.unary()?;
+            Ok(Expr { span: t.span.to(inner.span), kind: ExprKind::Not(Box::new(inner)) })
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn primary(&mut self) -> Result<Expr> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::LParen => {
+                self.next();
+                let inner = self.or()?;
+                let close = self.peek().clone();
+                if close.tok != Tok::RParen {
+                    return Err(self.unexpected("`)`"));
+                }
+                self.next();
+                // The span grows to the parentheses so the clause quotes them.
+                Ok(Expr { span: t.span.to(close.span), kind: inner.kind })
+            }
+            Tok::Ident(w) if w == "true" || w == "false" => {
+                self.next();
+                Ok(Expr { span: t.span, kind: ExprKind::Constant(w == "true") })
+            }
+            Tok::Ident(w) if !is_keyword(w) || w == "any" => {
+                if UNSUPPORTED_WORDS.iter().any(|(k, _)| k == w) {
+                    return Err(self.unexpected("a condition"));
+                }
+                self.predicate()
+            }
+            Tok::Str(_) | Tok::Num(_) => Err(self.err_at(
+                ErrorKind::Unsupported,
+                "a literal on the left of a comparison is not supported; write the field first",
+                t.span.start,
+            )),
+            _ => Err(self.unexpected("a condition")),
+        }
+    }
+
+    fn predicate(&mut self) -> Result<Expr> {
+        let field_tok = self.next();
+        let Tok::Ident(field) = field_tok.tok else {
+            return Err(self.err_at(ErrorKind::Syntax, "expected a field", field_tok.span.start));
+        };
+        if self.peek().tok == Tok::LParen {
+            return Err(self.err_at(
+                ErrorKind::Unsupported,
+                format!("functions (`{field}(...)`) are not supported"),
+                field_tok.span.start,
+            ));
+        }
+        if field.starts_with('.') || field.ends_with('.') || field.contains("..") {
+            return Err(self.err_at(
+                ErrorKind::Syntax,
+                format!("invalid field name `{field}`"),
+                field_tok.span.start,
+            ));
+        }
+        let op_tok = self.next();
+        let (op, list_required) = match &op_tok.tok {
+            Tok::EqEq => (Op::Eq, false),
+            Tok::NotEq => (Op::NotEq, false),
+            Tok::Colon => (Op::Colon, false),
+            Tok::Ident(w) if w == "like" => (self.tilde(Op::Like, Op::LikeInsensitive), false),
+            Tok::Ident(w) if w == "in" => (self.tilde(Op::In, Op::InInsensitive), true),
+            Tok::Ident(w) if w == "not" && self.is_word("in") => {
+                self.next();
+                (self.tilde(Op::NotIn, Op::NotInInsensitive), true)
+            }
+            Tok::Ident(w) if w == "not" && self.is_word("like") => {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    "`not like` is not an operator; write `not field like ...`",
+                    op_tok.span.start,
+                ))
+            }
+            _ => {
+                self.pos -= 1;
+                return Err(
+                    self.unexpected("an operator (`==`, `!=`, `:`, `in`, `not in`, `in~`, `like`, `like~`)")
+                );
+            }
+        };
+        let (values, list, end) = if self.peek().tok == Tok::LParen {
+            self.list()?
+        } else if list_required {
+            return Err(self.unexpected("`(` starting a list"));
+        } else {
+            let lit = self.literal()?;
+            let end = lit.span.end;
+            (vec![lit], false, end)
+        };
+        if list && matches!(op, Op::Eq | Op::NotEq) {
+            return Err(self.err_at(
+                ErrorKind::Syntax,
+                format!("`{}` takes one value; use `in` for a list", op.as_str()),
+                op_tok.span.start,
+            ));
+        }
+        for lit in &values {
+            let wildcard = matches!(op, Op::Colon | Op::Like | Op::LikeInsensitive);
+            if wildcard && !matches!(lit.value, LiteralValue::Str(_)) {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    format!("`{}` needs string patterns", op.as_str()),
+                    lit.span.start,
+                ));
+            }
+            if matches!(op, Op::InInsensitive | Op::NotInInsensitive)
+                && matches!(lit.value, LiteralValue::Bool(_) | LiteralValue::Number(_))
+            {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    format!("`{}` needs strings", op.as_str()),
+                    lit.span.start,
+                ));
+            }
+        }
+        let span = Span::new(field_tok.span.start, end);
+        Ok(Expr {
+            span,
+            kind: ExprKind::Predicate(Predicate { field, field_span: field_tok.span, op, values, list }),
+        })
+    }
+
+    /// Turns `in`/`like` into their `~` forms when a `~` follows directly.
+    fn tilde(&mut self, plain: Op, insensitive: Op) -> Op {
+        let prev_end = self.tokens[self.pos - 1].span.end;
+        if self.peek().tok == Tok::Tilde && self.peek().span.start == prev_end {
+            self.next();
+            insensitive
+        } else {
+            plain
+        }
+    }
+
+    fn list(&mut self) -> Result<(Vec<Literal>, bool, usize)> {
+        let open = self.next();
+        let mut values = Vec::new();
+        loop {
+            if values.len() >= self.limits.max_list_entries {
+                return Err(self.err_at(
+                    ErrorKind::Limit,
+                    format!(
+                        "list has more entries than the limit max_list_entries = {}",
+                        self.limits.max_list_entries
+                    ),
+                    open.span.start,
+                ));
+            }
+            values.push(self.literal()?);
+            let t = self.next();
+            match t.tok {
+                Tok::Comma => continue,
+                Tok::RParen => return Ok((values, true, t.span.end)),
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.unexpected("`,` or `)`"));
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self) -> Result<Literal> {
+        let t = self.next();
+        let value = match t.tok {
+            Tok::Str(s) => LiteralValue::Str(s),
+            Tok::Num(n) => LiteralValue::Number(normalize_number(&n)),
+            Tok::Ident(w) if w == "null" => LiteralValue::Null,
+            Tok::Ident(w) if w == "true" => LiteralValue::Bool(true),
+            Tok::Ident(w) if w == "false" => LiteralValue::Bool(false),
+            Tok::Ident(ref w) if !is_keyword(w) => {
+                let msg = if self.peek().tok == Tok::LParen {
+                    format!("functions (`{w}(...)`) are not supported")
+                } else {
+                    format!("field-to-field comparisons are not supported (`{w}` is a field); quote a string value")
+                };
+                return Err(self.err_at(ErrorKind::Unsupported, msg, t.span.start));
+            }
+            _ => {
+                self.pos -= 1;
+                return Err(self.unexpected("a value (a string, a number, `true`, `false` or `null`)"));
+            }
+        };
+        Ok(Literal { value, span: t.span })
+    }
+}
+
+fn chain(items: Vec<Expr>, make: fn(Vec<Expr>) -> ExprKind) -> Expr {
+    let span = items[0].span.to(items[items.len() - 1].span);
+    Expr { kind: make(items), span }
+}
+
+fn is_keyword(w: &str) -> bool {
+    matches!(w, "and" | "or" | "not" | "in" | "like" | "where" | "null" | "true" | "false" | "any")
+}
+
+/// Integer literals compare by their decimal text (`007` is `7`); others stay as written.
+fn normalize_number(text: &str) -> String {
+    match text.parse::<i64>() {
+        Ok(n) => n.to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(w) => format!("`{w}`"),
+        Tok::Str(s) => format!("string \"{s}\""),
+        Tok::Num(n) => format!("number {n}"),
+        Tok::LParen => "`(`".into(),
+        Tok::RParen => "`)`".into(),
+        Tok::Comma => "`,`".into(),
+        Tok::EqEq => "`==`".into(),
+        Tok::NotEq => "`!=`".into(),
+        Tok::Colon => "`:`".into(),
+        Tok::Tilde => "`~`".into(),
+        Tok::Unsupported(what) => what.to_string(),
+        Tok::Eof => "end of query".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Query> {
+        parse_query(s, &Limits::default())
+    }
+
+    fn pred(s: &str) -> Predicate {
+        match parse(&format!("any where {s}")).unwrap().condition.kind {
+            ExprKind::Predicate(p) => p,
+            other => panic!("not a predicate: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn category_and_any() {
+        let q = parse("network where a == \"x\"").unwrap();
+        assert_eq!(q.category.unwrap().0, "network");
+        assert!(parse("any where a == \"x\"").unwrap().category.is_none());
+        assert_eq!(parse("\"network\" where true").unwrap().category.unwrap().0, "network");
+    }
+
+    #[test]
+    fn every_operator() {
+        assert_eq!(pred("a == \"x\"").op, Op::Eq);
+        assert_eq!(pred("a != null").op, Op::NotEq);
+        assert_eq!(pred("a : \"x*\"").op, Op::Colon);
+        assert_eq!(pred("a : (\"x\", \"y\")").values.len(), 2);
+        assert_eq!(pred("a in (\"x\")").op, Op::In);
+        assert_eq!(pred("a not in (\"x\")").op, Op::NotIn);
+        assert_eq!(pred("a in~ (\"x\")").op, Op::InInsensitive);
+        assert_eq!(pred("a not in~ (\"x\")").op, Op::NotInInsensitive);
+        assert_eq!(pred("a like \"x\"").op, Op::Like);
+        assert_eq!(pred("a like~ (\"x\", \"y\")").op, Op::LikeInsensitive);
+        assert_eq!(pred("a == 5").values[0].value, LiteralValue::Number("5".into()));
+        assert_eq!(pred("a == -5").values[0].value, LiteralValue::Number("-5".into()));
+        assert_eq!(pred("a == 1.5").values[0].value, LiteralValue::Number("1.5".into()));
+        assert_eq!(pred("a == true").values[0].value, LiteralValue::Bool(true));
+        assert_eq!(pred("a in (null, \"x\")").values[0].value, LiteralValue::Null);
+    }
+
+    #[test]
+    fn string_escapes_and_raw_strings() {
+        let p = pred(r#"a : "?:\\Program Files\\*.exe""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str(r"?:\Program Files\*.exe".into()));
+        let p = pred(r#"a == "q\"\n\r\t\u{e9}\u{1F600}""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str("q\"\n\r\té\u{1F600}".into()));
+        let p = pred(r#"a : """C:\Windows\*""""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str(r"C:\Windows\*".into()));
+    }
+
+    #[test]
+    fn precedence_not_and_or() {
+        let q = parse("any where not a == \"1\" and b == \"2\" or c == \"3\"").unwrap();
+        let ExprKind::Or(items) = q.condition.kind else { panic!() };
+        assert_eq!(items.len(), 2);
+        let ExprKind::And(ands) = &items[0].kind else { panic!() };
+        assert!(matches!(ands[0].kind, ExprKind::Not(_)));
+    }
+
+    #[test]
+    fn comments_are_skipped_and_spans_quote_the_source() {
+        let src = "any where /* c */ a == \"x\" // end\n and (b : \"y\")";
+        let q = parse(src).unwrap();
+        let ExprKind::And(items) = q.condition.kind else { panic!() };
+        assert_eq!(items[0].span.text(src), "a == \"x\"");
+        assert_eq!(items[1].span.text(src), "(b : \"y\")");
+    }
+
+    #[test]
+    fn errors_have_positions_and_kinds() {
+        let e = parse("network where a = \"x\"").unwrap_err();
+        assert_eq!((e.kind(), e.line(), e.column()), (ErrorKind::Syntax, 1, 17));
+        let e = parse("network whre a == \"x\"").unwrap_err();
+        assert!(e.message().contains("`where`"), "{e}");
+        let e = parse("sequence [network where true]").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where a == \"x\" | head 5").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where startsWith(a, \"x\")").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where ?a == \"x\"").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where a == b").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where a > 5").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        let e = parse("any where a == 'x'").unwrap_err();
+        assert!(e.message().contains("single quotes"));
+        let e = parse("any where a == \"x\" AND b == \"y\"").unwrap_err();
+        assert!(e.message().contains("lowercase"), "{e}");
+        let e = parse("any where a == \"x").unwrap_err();
+        assert!(e.message().contains("unterminated"));
+        let e = parse("any where a == \"\\q\"").unwrap_err();
+        assert!(e.message().contains("unknown escape"));
+        let e = parse("any where a : (\"x\", )").unwrap_err();
+        assert_eq!(e.column(), 21);
+        let e = parse("any where a : 5").unwrap_err();
+        assert!(e.message().contains("string patterns"));
+        let e = parse("any where /* open").unwrap_err();
+        assert!(e.message().contains("comment"));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit_error_not_a_stack_overflow() {
+        let deep = format!("any where {}a == \"x\"{}", "(".repeat(10_000), ")".repeat(10_000));
+        let e = parse(&deep).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(e.message().contains("max_query_depth"));
+        let nots = format!("any where {}a == \"x\"", "not ".repeat(10_000));
+        assert_eq!(parse(&nots).unwrap_err().kind(), ErrorKind::Limit);
+        let ok = format!("any where {}a == \"x\"{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn long_lists_hit_the_entry_limit() {
+        let limits = Limits { max_list_entries: 3, ..Limits::default() };
+        let e = parse_query("any where a in (\"1\", \"2\", \"3\", \"4\")", &limits).unwrap_err();
+        assert!(e.message().contains("max_list_entries"));
+        assert!(parse_query("any where a in (\"1\", \"2\", \"3\")", &limits).is_ok());
+    }
+}

@@ -1,0 +1,196 @@
+//! The rule: a catalog version (or an edited query) compiled once, then evaluated many times.
+
+use serde_json::Value;
+
+use crate::catalog::{self, RuleInfo, Sample};
+use crate::compile::{compile, CompiledQuery, Warning};
+use crate::error::{Error, ErrorKind, Result};
+use crate::evaluate;
+use crate::event::{Event, Hit};
+use crate::limits::Limits;
+use crate::parse::parse_query;
+use crate::verdict::{summarize, RuleRef, Verdict};
+
+/// A compiled rule. Cheap to share across threads; compile once, evaluate many events.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    info: RuleInfo,
+    samples: &'static [Sample],
+    query: CompiledQuery,
+    limits: Limits,
+}
+
+/// Builds a [`Rule`] from a catalog version, optionally with another query text.
+#[derive(Clone, Debug, Default)]
+pub struct RuleBuilder {
+    version: Option<String>,
+    query: Option<String>,
+    limits: Limits,
+}
+
+impl RuleBuilder {
+    /// A builder for the default version with its published query.
+    pub fn new() -> RuleBuilder {
+        RuleBuilder::default()
+    }
+
+    /// The catalog version whose metadata the rule carries (`"4"`, `"102"`, `"104"`, `"108"`).
+    /// By default, `"102"`.
+    pub fn version(&mut self, version: &str) -> &mut RuleBuilder {
+        self.version = Some(version.to_string());
+        self
+    }
+
+    /// EQL text that replaces the version's query. By default, the version's published query.
+    pub fn query(&mut self, query: &str) -> &mut RuleBuilder {
+        self.query = Some(query.to_string());
+        self
+    }
+
+    /// Limits on the query and on events. By default, [`Limits::default()`].
+    pub fn limits(&mut self, limits: Limits) -> &mut RuleBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Parses and compiles the rule.
+    pub fn build(&self) -> Result<Rule> {
+        let version = self.version.as_deref().unwrap_or_else(|| catalog::default_version());
+        let (info, samples) = catalog::find(version)?;
+        let text = self.query.as_deref().unwrap_or(&info.query);
+        let ast = parse_query(text, &self.limits)?;
+        let query = compile(text, &ast)?;
+        let mut info = info.clone();
+        info.query = text.to_string();
+        Ok(Rule { info, samples, query, limits: self.limits.clone() })
+    }
+}
+
+impl Rule {
+    /// A builder (see [`RuleBuilder`]).
+    pub fn builder() -> RuleBuilder {
+        RuleBuilder::new()
+    }
+
+    /// The published rule of `version`.
+    pub fn version(version: &str) -> Result<Rule> {
+        RuleBuilder::new().version(version).build()
+    }
+
+    /// The default rule: version 102, as documented for Elastic Stack 8.6.
+    pub fn default_rule() -> Rule {
+        // The embedded default query is tested to compile; a failure is a build defect.
+        Rule::version(catalog::default_version()).expect("the default rule compiles")
+    }
+
+    /// Whether the rule matches `event`: the fast path, for hot loops.
+    pub fn matches<E: Event + ?Sized>(&self, event: &E) -> bool {
+        evaluate::matches(&self.query, event, self.limits.max_event_depth)
+    }
+
+    /// The verdict for `event`, with reasons.
+    pub fn evaluate<E: Event + ?Sized>(&self, event: &E) -> Verdict {
+        let (reasons, missing_fields) = evaluate::explain(&self.query, event, self.limits.max_event_depth);
+        let matched = reasons.held;
+        debug_assert_eq!(matched, self.matches(event), "fast path and explanation disagree");
+        Verdict {
+            matched,
+            rule: self.rule_ref(),
+            summary: summarize(matched, &reasons),
+            reasons,
+            missing_fields,
+            index: None,
+            id: None,
+        }
+    }
+
+    /// The verdict for a JSON value that is an event or an Elasticsearch hit (`{_index, _id,
+    /// _source}`); a hit's `_index` and `_id` are kept in the verdict.
+    pub fn evaluate_value(&self, value: &Value) -> Result<Verdict> {
+        let hit = Hit::split(value);
+        check_object(hit.source)?;
+        let mut v = self.evaluate(hit.source);
+        v.index = hit.index.map(str::to_string);
+        v.id = hit.id.map(str::to_string);
+        Ok(v)
+    }
+
+    /// Like [`Rule::matches`] for a JSON value that is an event or a hit.
+    pub fn matches_value(&self, value: &Value) -> Result<bool> {
+        let hit = Hit::split(value);
+        check_object(hit.source)?;
+        Ok(self.matches(hit.source))
+    }
+
+    /// The verdict for one event given as JSON text.
+    pub fn evaluate_json(&self, json: &str) -> Result<Verdict> {
+        self.evaluate_value(&parse_event(json.as_bytes())?)
+    }
+
+    /// The rule's metadata; `info().query` is the effective query text.
+    pub fn info(&self) -> &RuleInfo {
+        &self.info
+    }
+
+    /// The effective EQL text.
+    pub fn query(&self) -> &str {
+        &self.info.query
+    }
+
+    /// The field paths the rule reads, in query order (`event.category` first for a category).
+    pub fn fields(&self) -> Vec<&str> {
+        self.query.fields.iter().map(|f| f.as_str()).collect()
+    }
+
+    /// Warnings found at compile time (duplicate and subsumed list entries).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.query.warnings
+    }
+
+    /// The true-positive and true-negative samples the catalog version carries. They are written
+    /// for the published query; an edited query may judge them otherwise.
+    pub fn samples(&self) -> &[Sample] {
+        self.samples
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub(crate) fn compiled(&self) -> &CompiledQuery {
+        &self.query
+    }
+
+    fn rule_ref(&self) -> RuleRef {
+        RuleRef {
+            id: self.info.rule_id.clone(),
+            name: self.info.name.clone(),
+            version: self.info.version.clone(),
+        }
+    }
+}
+
+fn check_object(v: &Value) -> Result<()> {
+    if v.is_object() {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Event, format!("an event must be a JSON object, not {}", json_type(v))))
+    }
+}
+
+/// Parses one event's JSON text, with serde_json's line and column in the message.
+pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
+    serde_json::from_slice(bytes).map_err(|e| Error::new(ErrorKind::Event, format!("invalid JSON: {e}")))
+}
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,242 @@
+//! Scanning NDJSON bytes: every line is counted as matched, not matched or rejected with a reason.
+//!
+//! Most events in a real stream are not DNS lookups. Before a line is parsed into a tree, it is
+//! checked for the exact terms the query requires (`"network"`, `"dns"`, `"lookup_requested"`):
+//! a document that matches holds each term as a value, so its JSON text contains the term's bytes,
+//! unless the text spells it with `\u` escapes; a line with no such term and no `\u` cannot match.
+//! Such a line is still validated (UTF-8, JSON syntax, an object) without building a tree, so a
+//! malformed line is rejected whichever path it takes.
+
+use memchr::memmem;
+use serde::de::IgnoredAny;
+use serde::Serialize;
+
+use crate::rule::{json_type, parse_event, Rule};
+
+/// What a scan found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ScanResult {
+    /// 1-based line numbers of the events the rule matched.
+    pub matched: Vec<u64>,
+    /// Rejected lines, with the reason.
+    pub errors: Vec<LineError>,
+    /// Counts; `lines == matched + unmatched + rejected` always.
+    pub counts: Counts,
+}
+
+/// A rejected line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: u64,
+    /// Why it was rejected.
+    pub message: String,
+}
+
+/// Counts of a scan. Blank lines are not events and are counted apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Events read (non-blank lines).
+    pub lines: u64,
+    /// Events the rule matched.
+    pub matched: u64,
+    /// Events the rule did not match.
+    pub unmatched: u64,
+    /// Lines that are not events (invalid UTF-8 or JSON, not an object, too long).
+    pub rejected: u64,
+    /// Blank lines, skipped.
+    pub blank: u64,
+}
+
+/// The outcome for one line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LineOutcome {
+    /// The rule matched.
+    Matched,
+    /// The rule did not match.
+    Unmatched,
+    /// The line is not an event.
+    Rejected(String),
+    /// Empty or whitespace only.
+    Blank,
+}
+
+/// The byte-level pre-filter derived from a rule's required exact terms.
+pub(crate) struct Prefilter {
+    groups: Vec<Vec<memmem::Finder<'static>>>,
+    escape: memmem::Finder<'static>,
+}
+
+impl Prefilter {
+    pub(crate) fn new(rule: &Rule) -> Prefilter {
+        let groups = rule
+            .compiled()
+            .required_terms
+            .iter()
+            // A term with characters JSON may escape otherwise (`"`, `\`, `/`, controls) is not
+            // searched for as bytes; it is left to the full evaluation.
+            .filter(|terms| {
+                terms.iter().all(|t| {
+                    !t.is_empty() && !t.bytes().any(|b| b == b'"' || b == b'\\' || b == b'/' || b < 0x20)
+                })
+            })
+            .map(|terms| terms.iter().map(|t| memmem::Finder::new(t.as_bytes()).into_owned()).collect())
+            .collect();
+        Prefilter { groups, escape: memmem::Finder::new(b"\\u").into_owned() }
+    }
+
+    /// False when the line certainly cannot match.
+    #[inline]
+    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
+        self.groups.iter().all(|g| g.iter().any(|f| f.find(line).is_some()))
+            || self.escape.find(line).is_some()
+    }
+}
+
+/// Judges one NDJSON line (without its line break).
+pub(crate) fn judge_line(rule: &Rule, prefilter: &Prefilter, line: &[u8]) -> LineOutcome {
+    let line = trim_line(line);
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        return LineOutcome::Blank;
+    }
+    let max = rule.limits().max_line_bytes;
+    if line.len() > max {
+        return LineOutcome::Rejected(format!(
+            "line is {} bytes, over the limit max_line_bytes = {max}",
+            line.len()
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(line) {
+        return LineOutcome::Rejected(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+    }
+    if !prefilter.may_match(line) {
+        let first = line.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        return match serde_json::from_slice::<IgnoredAny>(line) {
+            Err(e) => LineOutcome::Rejected(format!("invalid JSON: {e}")),
+            Ok(_) if first != Some(b'{') => LineOutcome::Rejected(not_an_object(line)),
+            Ok(_) => LineOutcome::Unmatched,
+        };
+    }
+    match parse_event(line) {
+        Err(e) => LineOutcome::Rejected(e.message().to_string()),
+        Ok(value) => match rule.matches_value(&value) {
+            Ok(true) => LineOutcome::Matched,
+            Ok(false) => LineOutcome::Unmatched,
+            Err(e) => LineOutcome::Rejected(e.message().to_string()),
+        },
+    }
+}
+
+fn not_an_object(line: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(v) => format!("an event must be a JSON object, not {}", json_type(&v)),
+        Err(e) => format!("invalid JSON: {e}"),
+    }
+}
+
+fn trim_line(mut line: &[u8]) -> &[u8] {
+    if let Some(rest) = line.strip_suffix(b"\r") {
+        line = rest;
+    }
+    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+}
+
+/// Scans NDJSON `bytes`, numbering lines from `first_line`.
+pub(crate) fn scan(rule: &Rule, bytes: &[u8], first_line: u64) -> ScanResult {
+    let prefilter = Prefilter::new(rule);
+    let mut out = ScanResult::default();
+    for (no, line) in (first_line..).zip(bytes.split(|&b| b == b'\n')) {
+        match judge_line(rule, &prefilter, line) {
+            LineOutcome::Blank => out.counts.blank += 1,
+            LineOutcome::Matched => {
+                out.counts.matched += 1;
+                out.matched.push(no);
+            }
+            LineOutcome::Unmatched => out.counts.unmatched += 1,
+            LineOutcome::Rejected(message) => {
+                out.counts.rejected += 1;
+                out.errors.push(LineError { line: no, message });
+            }
+        }
+    }
+    // A final line break does not start another line.
+    if bytes.ends_with(b"\n") || bytes.is_empty() {
+        out.counts.blank -= 1;
+    }
+    out.counts.lines = out.counts.matched + out.counts.unmatched + out.counts.rejected;
+    out
+}
+
+impl Rule {
+    /// Scans NDJSON bytes: the line numbers of matching events, the rejected lines with reasons,
+    /// and counts in which every non-blank line is matched, not matched or rejected.
+    pub fn scan_ndjson(&self, bytes: &[u8]) -> ScanResult {
+        scan(self, bytes, 1)
+    }
+
+    /// Like [`Rule::scan_ndjson`] for a chunk of a larger stream whose first line is `first_line`.
+    /// The chunk must end at a line boundary.
+    pub fn scan_ndjson_from(&self, bytes: &[u8], first_line: u64) -> ScanResult {
+        scan(self, bytes, first_line)
+    }
+
+    /// Judges one NDJSON line; for callers that stream lines themselves.
+    pub fn judge_line(&self, line: &[u8]) -> LineOutcome {
+        judge_line(self, &Prefilter::new(self), line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HIT: &str = r#"{"event":{"category":["network"],"action":"lookup_requested"},"network":{"protocol":"dns"},"process":{"name":"x.exe","executable":"C:\\Temp\\x.exe"},"dns":{"question":{"name":"api.ipify.org"}}}"#;
+
+    #[test]
+    fn counts_add_up_and_lines_are_numbered() {
+        let rule = Rule::default_rule();
+        let text = format!("{HIT}\n\n{{\"a\":1}}\nnot json\n[1]\n{HIT}\r\n");
+        let r = rule.scan_ndjson(text.as_bytes());
+        assert_eq!(r.matched, [1, 6]);
+        assert_eq!(r.counts, Counts { lines: 5, matched: 2, unmatched: 1, rejected: 2, blank: 1 });
+        assert_eq!(r.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [4, 5]);
+        assert!(r.errors[0].message.starts_with("invalid JSON"), "{:?}", r.errors);
+        assert!(r.errors[1].message.contains("not an array"), "{:?}", r.errors);
+    }
+
+    #[test]
+    fn escaped_terms_are_not_skipped() {
+        let rule = Rule::default_rule();
+        let escaped = HIT.replace("lookup_requested", "lookup\\u005frequested");
+        assert_eq!(rule.scan_ndjson(escaped.as_bytes()).counts.matched, 1);
+    }
+
+    #[test]
+    fn invalid_utf8_and_empty_input() {
+        let rule = Rule::default_rule();
+        let r = rule.scan_ndjson(b"{\"a\":\"\xff\"}\n");
+        assert_eq!(r.counts.rejected, 1);
+        assert!(r.errors[0].message.contains("UTF-8"));
+        let r = rule.scan_ndjson(b"");
+        assert_eq!(r.counts, Counts::default());
+        let r = rule.scan_ndjson(b"{}");
+        assert_eq!(r.counts.lines, 1);
+    }
+
+    #[test]
+    fn skipped_and_parsed_lines_agree() {
+        // A line the pre-filter skips and the same line forced through full parsing get the same
+        // outcome.
+        let rule = Rule::default_rule();
+        let pf = Prefilter { groups: Vec::new(), escape: memmem::Finder::new(b"\\u").into_owned() };
+        for line in [r#"{"a":1}"#, "[1]", "nope", r#"{"event":{"action":"x"}}"#, HIT] {
+            assert_eq!(
+                rule.judge_line(line.as_bytes()) == LineOutcome::Matched,
+                judge_line(&rule, &pf, line.as_bytes()) == LineOutcome::Matched
+            );
+            let a = std::mem::discriminant(&rule.judge_line(line.as_bytes()));
+            let b = std::mem::discriminant(&judge_line(&rule, &pf, line.as_bytes()));
+            assert_eq!(a, b, "{line}");
+        }
+    }
+}

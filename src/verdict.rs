@@ -1,0 +1,282 @@
+//! What an evaluation returns: the verdict, the reasons as a tree that mirrors the query, the
+//! fields the event lacks, and a one-line summary for people.
+//!
+//! Reasons are data derived after the boolean result; they never decide it.
+
+use serde::Serialize;
+
+/// Why a clause held or failed. Serialized in snake_case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    /// The clause held: a value matched, or every part of an `and` held, or one of an `or`.
+    Matched,
+    /// The field has no value (missing, `null`, `[]`, `[null]`). A negated clause holds for it.
+    FieldAbsent,
+    /// The field has values and none matched.
+    ValueMismatch,
+    /// No value matched a case-sensitive test, but one would if case were ignored.
+    CaseMismatch,
+    /// The field holds an object where a value is expected: no value.
+    ObjectValue,
+    /// The field's only values are longer than `ignore_above` (1024): not indexed, no value.
+    ValueTooLong,
+    /// The field's values nest deeper than the event depth limit: not read.
+    TooDeep,
+    /// A `not`, `!=` or `not in` whose inner test held: the event is excluded.
+    Excluded,
+    /// An `and` with a failed part, or an `or` with none held.
+    ClauseFailed,
+    /// A constant `true` or `false`.
+    Constant,
+    /// An exception item matched, so the alert is suppressed.
+    Exception,
+}
+
+impl ReasonKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonKind::Matched => "matched",
+            ReasonKind::FieldAbsent => "field_absent",
+            ReasonKind::ValueMismatch => "value_mismatch",
+            ReasonKind::CaseMismatch => "case_mismatch",
+            ReasonKind::ObjectValue => "object_value",
+            ReasonKind::ValueTooLong => "value_too_long",
+            ReasonKind::TooDeep => "too_deep",
+            ReasonKind::Excluded => "excluded",
+            ReasonKind::ClauseFailed => "clause_failed",
+            ReasonKind::Constant => "constant",
+            ReasonKind::Exception => "exception",
+        }
+    }
+}
+
+/// One node of the reasons tree: a clause of the query and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reason {
+    /// The clause's source text, exactly as written in the query.
+    pub clause: String,
+    /// Byte range of the clause in the query text.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+    /// `and`, `or`, `not`, `where` (the category), a comparison operator (`==`, `:`, `not in`, ...),
+    /// `const`, or `exception`.
+    pub op: &'static str,
+    /// Whether the clause held.
+    pub held: bool,
+    /// Why.
+    pub kind: ReasonKind,
+    /// The field a comparison reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The values the event has in that field (as keyword text).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// The list entries (terms or patterns) that a value matched, e.g. `*api.ipify.org`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<String>,
+    /// A sentence for people when the kind alone does not say enough.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The parts of an `and`, `or` or `not`, in query order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Reason>,
+}
+
+/// The rule a verdict is about.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleRef {
+    /// Elastic's rule_id.
+    pub id: String,
+    /// The rule's name.
+    pub name: String,
+    /// The rule's version.
+    pub version: String,
+}
+
+/// The result of evaluating one event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Whether the rule raises an alert for the event.
+    pub matched: bool,
+    /// Which rule.
+    pub rule: RuleRef,
+    /// One line for people, e.g. "powershell.exe looked up api.ipify.org (matched *api.ipify.org);
+    /// not an excluded program".
+    pub summary: String,
+    /// The query's clauses, as a tree.
+    pub reasons: Reason,
+    /// Fields the rule reads that the event has no value for, in query order.
+    pub missing_fields: Vec<String>,
+    /// `_index` of an Elasticsearch hit.
+    #[serde(rename = "_index", skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// `_id` of an Elasticsearch hit.
+    #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl Reason {
+    /// Every leaf comparison under this node, depth first.
+    pub fn leaves(&self) -> Vec<&Reason> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(r) = stack.pop() {
+            if r.children.is_empty() {
+                out.push(r);
+            } else {
+                stack.extend(r.children.iter().rev());
+            }
+        }
+        out
+    }
+
+    /// The first node, depth first, whose clause text is `clause`.
+    pub fn find(&self, clause: &str) -> Option<&Reason> {
+        if self.clause == clause {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(clause))
+    }
+}
+
+/// Builds the one-line summary from the reasons.
+pub(crate) fn summarize(matched: bool, root: &Reason) -> String {
+    let top: Vec<&Reason> = if root.op == "and" { root.children.iter().collect() } else { vec![root] };
+    if matched {
+        let first = |field: &str| {
+            root.leaves()
+                .into_iter()
+                .find(|r| r.field.as_deref() == Some(field) && !r.values.is_empty())
+                .map(|r| r.values[0].clone())
+        };
+        let who = first("process.name")
+            .or_else(|| first("process.executable"))
+            .unwrap_or_else(|| "a process".into());
+        let lookup = root
+            .leaves()
+            .into_iter()
+            .find(|r| r.field.as_deref() == Some("dns.question.name") && r.held && !r.matched.is_empty());
+        let mut s = match lookup {
+            Some(r) => {
+                format!("{who} looked up {} (matched {})", first_matching_value(r), r.matched.join(", "))
+            }
+            None => format!("{who} matched every clause"),
+        };
+        // The exclusions that held, in query order (`!= null` is an existence test, not one).
+        let exclusions = top.iter().filter(|r| {
+            matches!(r.op, "not" | "not in" | "not in~")
+                || (r.op == "!=" && !r.clause.trim_end().ends_with("null"))
+        });
+        for r in exclusions {
+            let what =
+                match r.field.as_deref().or_else(|| r.leaves().first().and_then(|l| l.field.as_deref())) {
+                    Some(f) if f.starts_with("user.") => "not an excluded user",
+                    Some(f) if f.starts_with("process.") => "not an excluded program",
+                    _ => continue,
+                };
+            if !s.contains(what) {
+                s.push_str("; ");
+                s.push_str(what);
+            }
+        }
+        return s;
+    }
+    let failed: Vec<String> = top.iter().filter(|r| !r.held).map(|r| describe_failure(r)).collect();
+    let mut s = String::from("no alert: ");
+    s.push_str(&failed.join("; "));
+    s
+}
+
+fn first_matching_value(r: &Reason) -> &str {
+    r.values.first().map_or("", String::as_str)
+}
+
+fn quote_list(entries: &[String]) -> String {
+    match entries.len() {
+        0 => "nothing".into(),
+        1 => format!("\"{}\"", entries[0]),
+        n if n <= 3 => {
+            format!("one of {}", entries.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join(", "))
+        }
+        n => format!("any of {n} entries"),
+    }
+}
+
+/// A short phrase for a clause that did not hold.
+fn describe_failure(r: &Reason) -> String {
+    let field = r.field.as_deref().unwrap_or("");
+    let shown = |v: &[String]| match v.len() {
+        1 => format!("\"{}\"", truncate(&v[0], 80)),
+        _ => format!(
+            "[{}]",
+            v.iter().map(|x| format!("\"{}\"", truncate(x, 40))).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    match r.kind {
+        ReasonKind::FieldAbsent => format!("{field} is absent"),
+        ReasonKind::ObjectValue => format!("{field} holds an object, not a value"),
+        ReasonKind::ValueTooLong => format!("{field} is longer than 1024 characters, so not indexed"),
+        ReasonKind::TooDeep => format!("{field} nests too deep to read"),
+        ReasonKind::CaseMismatch => {
+            format!("{field} is {}: only the case differs ({} is case-sensitive)", shown(&r.values), r.op)
+        }
+        ReasonKind::ValueMismatch if r.op == "where" => {
+            format!("event.category is {}, not \"{}\"", shown(&r.values), r.clause.trim_end_matches(" where"))
+        }
+        ReasonKind::ValueMismatch => {
+            let expected = match &r.note {
+                Some(n) => n.clone(),
+                None => "another value".into(),
+            };
+            format!("{field} is {}, not {expected}", shown(&r.values))
+        }
+        ReasonKind::Excluded => match (r.field.as_deref(), r.matched.is_empty()) {
+            (Some(f), false) => {
+                format!("{f} {} is excluded (matched {})", shown(&r.values), r.matched.join(", "))
+            }
+            _ => {
+                let inner = r.leaves().into_iter().filter(|l| l.held && !l.values.is_empty()).map(|l| {
+                    let m = if l.matched.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (matched {})", l.matched.join(", "))
+                    };
+                    format!("{} {}{m}", l.field.as_deref().unwrap_or(""), shown(&l.values))
+                });
+                let inner: Vec<String> = inner.collect();
+                if inner.is_empty() {
+                    format!("excluded by `{}`", truncate(&r.clause, 80))
+                } else {
+                    format!("excluded: {}", inner.join(" and "))
+                }
+            }
+        },
+        _ => format!("`{}` did not hold", truncate(&squash(&r.clause), 80)),
+    }
+}
+
+pub(crate) fn expected_phrase(entries: &[String], op: &str) -> String {
+    let list = quote_list(entries);
+    match op {
+        ":" | "like" | "like~" if entries.len() > 3 => format!("matching any of {} patterns", entries.len()),
+        ":" | "like" | "like~" => format!("matching {list}"),
+        _ => list,
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}

@@ -1,0 +1,309 @@
+//! The WebAssembly bindings: a thin layer over [`Rule`], compiled only for wasm32.
+//!
+//! Every method has one shape: JS argument -> the Rust API -> one serializer out, and every error
+//! goes through [`into_js_error`], which throws a real JS `Error` (or `TypeError`) carrying `code`,
+//! `line` and `column`. Nothing here may panic: a trap would leave the module unusable.
+//!
+//! Events cross the boundary in the cheapest way measured in `engineering-notes.md`: a JS object is
+//! read in place, property by property, only along the paths the rule reads (the shared traversal
+//! of `event.rs` over [`JsNode`]); JSON text and NDJSON cross as bytes.
+
+use std::cell::Cell;
+use std::fmt::Write;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::event::{visit, Event, FieldPath, Item, PathKey, Shape, Tree};
+use crate::{Error, ErrorKind, Limits, Rule, RuleBuilder, Verdict};
+
+/// Options of `new Rule(options)`; the JS wrapper validates their types first.
+#[derive(serde::Deserialize, Default)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+struct RuleOptions {
+    version: Option<String>,
+    query: Option<String>,
+    limits: Option<Limits>,
+}
+
+/// A compiled rule, for JavaScript.
+#[wasm_bindgen(js_name = Rule)]
+pub struct WasmRule {
+    rule: Rule,
+    /// For each field the rule reads, the JS string of every key the traversal may ask for
+    /// (indexed by [`FieldPath::key_id`]), made once so that no key crosses per event.
+    keys: Vec<Vec<JsValue>>,
+}
+
+#[wasm_bindgen(js_class = Rule)]
+impl WasmRule {
+    /// Compiles a rule from `{ version?, query?, limits? }`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<WasmRule, JsValue> {
+        let options: RuleOptions = if options.is_undefined() || options.is_null() {
+            RuleOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| type_error(&format!("invalid rule options: {e}")))?
+        };
+        let mut b = RuleBuilder::new();
+        if let Some(v) = &options.version {
+            b.version(v);
+        }
+        if let Some(q) = &options.query {
+            b.query(q);
+        }
+        if let Some(l) = options.limits {
+            b.limits(l);
+        }
+        let rule = b.build().map_err(into_js_error)?;
+        let keys = rule
+            .compiled()
+            .fields
+            .iter()
+            .map(|f| f.keys().into_iter().map(|k| k.map_or(JsValue::UNDEFINED, JsValue::from_str)).collect())
+            .collect();
+        Ok(WasmRule { rule, keys })
+    }
+
+    /// The fast path: whether the rule matches an event (object, hit, JSON string or bytes).
+    pub fn matches(&self, event: JsValue) -> Result<bool, JsValue> {
+        match self.input(&event)? {
+            Input::Object { source, .. } => {
+                let ev = JsEvent {
+                    root: source,
+                    keys: &self.keys,
+                    fields: &self.rule.compiled().fields,
+                    too_deep: Cell::new(None),
+                };
+                let m = self.rule.matches(&ev);
+                ev.check_depth(self.rule.limits())?;
+                Ok(m)
+            }
+            Input::Json(v) => self.rule.matches_value(&v).map_err(into_js_error),
+        }
+    }
+
+    /// The verdict with reasons for an event (object, hit, JSON string or bytes).
+    pub fn evaluate(&self, event: JsValue) -> Result<JsValue, JsValue> {
+        let verdict: Verdict = match self.input(&event)? {
+            Input::Object { source, index, id } => {
+                let ev = JsEvent {
+                    root: source,
+                    keys: &self.keys,
+                    fields: &self.rule.compiled().fields,
+                    too_deep: Cell::new(None),
+                };
+                let mut v = self.rule.evaluate(&ev);
+                ev.check_depth(self.rule.limits())?;
+                v.index = index;
+                v.id = id;
+                v
+            }
+            Input::Json(v) => self.rule.evaluate_value(&v).map_err(into_js_error)?,
+        };
+        to_js(&verdict)
+    }
+
+    /// Scans NDJSON bytes.
+    #[wasm_bindgen(js_name = scanNdjson)]
+    pub fn scan_ndjson(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        to_js(&self.rule.scan_ndjson(bytes))
+    }
+
+    /// The rule's metadata.
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        to_js(self.rule.info())
+    }
+
+    /// The field paths the rule reads.
+    pub fn fields(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.rule.fields())
+    }
+
+    /// Compile-time warnings.
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        to_js(self.rule.warnings())
+    }
+
+    /// The effective EQL text.
+    pub fn query(&self) -> String {
+        self.rule.query().to_string()
+    }
+
+    /// The version's sample events with their expected verdicts.
+    pub fn samples(&self) -> Result<JsValue, JsValue> {
+        to_js(self.rule.samples())
+    }
+}
+
+/// The published versions: `[{ version, stack, default }]`.
+#[wasm_bindgen]
+pub fn versions() -> Result<JsValue, JsValue> {
+    to_js(&crate::versions())
+}
+
+enum Input {
+    Object { source: JsValue, index: Option<String>, id: Option<String> },
+    Json(Value),
+}
+
+impl WasmRule {
+    fn input(&self, event: &JsValue) -> Result<Input, JsValue> {
+        if let Some(text) = event.as_string() {
+            return parse_json(text.as_bytes());
+        }
+        if event.is_instance_of::<Uint8Array>() {
+            return parse_json(&Uint8Array::from(event.clone()).to_vec());
+        }
+        if !event.is_object() || Array::is_array(event) {
+            let what = if Array::is_array(event) {
+                "array".to_string()
+            } else {
+                event.js_typeof().as_string().unwrap_or_default()
+            };
+            return Err(type_error(&format!(
+                "an event must be an object, a JSON string or a Uint8Array of JSON, not {what}"
+            )));
+        }
+        // An Elasticsearch hit: evaluate `_source`, keep `_index` and `_id`.
+        let source = get_own(event, &JsValue::from_str("_source"));
+        if let Some(source) = source.filter(|s| s.is_object() && !Array::is_array(s)) {
+            let text = |k: &str| get_own(event, &JsValue::from_str(k)).and_then(|v| v.as_string());
+            return Ok(Input::Object { index: text("_index"), id: text("_id"), source });
+        }
+        Ok(Input::Object { source: event.clone(), index: None, id: None })
+    }
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Input, JsValue> {
+    serde_json::from_slice(bytes)
+        .map(Input::Json)
+        .map_err(|e| into_js_error(Error::new(ErrorKind::Event, format!("invalid JSON: {e}"))))
+}
+
+/// An own property (never one inherited from a prototype, so `constructor` or `__proto__` read
+/// only what the event itself holds).
+fn get_own(obj: &JsValue, key: &JsValue) -> Option<JsValue> {
+    let o: &Object = obj.unchecked_ref();
+    if !Object::has_own(o, key) {
+        return None;
+    }
+    Reflect::get(obj, key).ok()
+}
+
+/// A JS event read in place.
+struct JsEvent<'a> {
+    root: JsValue,
+    keys: &'a [Vec<JsValue>],
+    fields: &'a [FieldPath],
+    /// The first field whose reading went deeper than the limit (a cyclic object, most likely).
+    too_deep: Cell<Option<usize>>,
+}
+
+impl JsEvent<'_> {
+    fn check_depth(&self, limits: &Limits) -> Result<(), JsValue> {
+        match self.too_deep.get() {
+            None => Ok(()),
+            Some(i) => Err(into_js_error(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "event nests deeper than the limit max_event_depth = {} at field `{}` (is it cyclic?)",
+                    limits.max_event_depth,
+                    self.fields[i].as_str()
+                ),
+            ))),
+        }
+    }
+}
+
+impl Event for JsEvent<'_> {
+    fn visit_field(&self, path: &FieldPath, max_depth: usize, f: &mut dyn FnMut(Item<'_>) -> bool) -> bool {
+        let Some(field) = self.fields.iter().position(|p| p.as_str() == path.as_str()) else {
+            return false;
+        };
+        let node = JsNode { value: self.root.clone(), keys: &self.keys[field] };
+        visit(&node, path, max_depth, &mut |item| {
+            if item == Item::TooDeep && self.too_deep.get().is_none() {
+                self.too_deep.set(Some(field));
+            }
+            f(item)
+        })
+    }
+}
+
+struct JsNode<'k> {
+    value: JsValue,
+    keys: &'k [JsValue],
+}
+
+impl Tree for JsNode<'_> {
+    fn shape<'s>(&'s self, buf: &'s mut String) -> Shape<'s> {
+        let v = &self.value;
+        if let Some(s) = v.as_string() {
+            *buf = s;
+            return Shape::Text(buf);
+        }
+        if let Some(n) = v.as_f64() {
+            if !n.is_finite() {
+                // JSON.stringify writes NaN and Infinity as null.
+                return Shape::Null;
+            }
+            if n.fract() == 0.0 && n.abs() < 1e21 {
+                let _ = write!(buf, "{n:.0}");
+            } else {
+                let _ = write!(buf, "{n}");
+            }
+            return Shape::Text(buf);
+        }
+        if let Some(b) = v.as_bool() {
+            return Shape::Text(if b { "true" } else { "false" });
+        }
+        if Array::is_array(v) {
+            return Shape::Array(v.unchecked_ref::<Array>().length() as usize);
+        }
+        if v.is_object() {
+            return Shape::Object;
+        }
+        // null, undefined, functions, symbols, bigints: nothing JSON would carry as a value.
+        Shape::Null
+    }
+
+    fn get(&self, key: PathKey<'_>) -> Option<Self> {
+        let k = self.keys.get(key.id)?;
+        let value = get_own(&self.value, k)?;
+        Some(JsNode { value, keys: self.keys })
+    }
+
+    fn index(&self, i: usize) -> Option<Self> {
+        let value = self.value.unchecked_ref::<Array>().get(i as u32);
+        Some(JsNode { value, keys: self.keys })
+    }
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("cannot convert the result: {e}"))))
+}
+
+fn type_error(message: &str) -> JsValue {
+    let e = js_sys::TypeError::new(message);
+    let _ = Reflect::set(&e, &"code".into(), &"invalid_argument".into());
+    e.into()
+}
+
+/// Turns an [`Error`] into a thrown JS `Error` with `code`, `line`, `column` and `excerpt`.
+fn into_js_error(err: Error) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    let _ = Reflect::set(&e, &"code".into(), &err.kind().code().into());
+    if let Some(p) = err.position() {
+        let _ = Reflect::set(&e, &"line".into(), &(p.line as f64).into());
+        let _ = Reflect::set(&e, &"column".into(), &(p.column as f64).into());
+        let _ = Reflect::set(&e, &"offset".into(), &(p.offset as f64).into());
+        let _ = Reflect::set(&e, &"excerpt".into(), &p.excerpt.as_str().into());
+    }
+    e.into()
+}
