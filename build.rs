@@ -57,9 +57,39 @@ fn main() {
         info.insert("samples".into(), Value::Array(samples));
         versions.push(Value::Object(info));
     }
-    let catalog = json!({ "default": default, "versions": versions });
+    let packs_path = rules.join("packs.toml");
+    println!("cargo:rerun-if-changed={}", packs_path.display());
+    let packs = read_packs(&packs_path);
+    let catalog = json!({ "default": default, "versions": versions, "packs": packs });
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("catalog.json");
     fs::write(out, serde_json::to_string(&catalog).unwrap()).unwrap();
+}
+
+/// Coverage packs: `domains` are EQL patterns as they are; `contains` entries (Sigma's substring
+/// match) become `*entry*`.
+fn read_packs(path: &Path) -> Vec<Value> {
+    let doc = read_toml(path);
+    let mut out = Vec::new();
+    for pack in doc["pack"].as_array().expect("packs.toml: [[pack]] tables") {
+        let list = |key: &str| -> Vec<String> {
+            pack.get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter().map(|s| s.as_str().expect("pack entries are strings").to_string()).collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut patterns = list("domains");
+        patterns.extend(list("contains").into_iter().map(|d| format!("*{d}*")));
+        out.push(json!({
+            "name": str_field(pack, "name"),
+            "title": str_field(pack, "title"),
+            "source": str_field(pack, "source"),
+            "semantics": str_field(pack, "semantics"),
+            "patterns": patterns,
+        }));
+    }
+    out
 }
 
 fn read_toml(path: &Path) -> toml::Value {

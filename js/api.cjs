@@ -3,7 +3,18 @@
 // It only checks argument types and caches what never changes; every decision is the Rust
 // engine's. `bindings` is the wasm-bindgen module (its `Rule` class and `versions`).
 
-const OPTION_KEYS = new Set(['version', 'query', 'limits']);
+const OPTION_KEYS = new Set([
+  'version',
+  'query',
+  'limits',
+  'exceptions',
+  'addDomains',
+  'removeDomains',
+  'addExcludedExecutables',
+  'removeExcludedExecutables',
+  'packs',
+]);
+const LIST_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables', 'packs'];
 
 function makeApi(bindings) {
   const encoder = new TextEncoder();
@@ -72,6 +83,19 @@ function makeApi(bindings) {
     samples() {
       return this._inner.samples();
     }
+
+    /** The exception items in force. */
+    get exceptions() {
+      return this._inner.exceptions();
+    }
+
+    /**
+     * The narrowest exception item that suppresses every false positive and keeps every true
+     * positive firing: { item, explanation, suppressed, not_alerting, still_firing, not_firing }.
+     */
+    suggestException(falsePositives, truePositives = []) {
+      return this._inner.suggestException(falsePositives, truePositives);
+    }
   }
 
   /** Compiles a rule: `{ version?: "4" | "102" | "104" | "108", query?: string, limits? }`. */
@@ -91,6 +115,12 @@ function makeApi(bindings) {
     if (options.query !== undefined && typeof options.query !== 'string') {
       throw new TypeError(`compileRule: \`query\` must be a string of EQL, not ${describe(options.query)}`);
     }
+    for (const key of LIST_KEYS) {
+      const list = options[key];
+      if (list !== undefined && !(Array.isArray(list) && list.every((p) => typeof p === 'string'))) {
+        throw new TypeError(`compileRule: \`${key}\` must be an array of strings, not ${describe(list)}`);
+      }
+    }
     return new Rule(new bindings.Rule(options));
   }
 
@@ -101,9 +131,16 @@ function makeApi(bindings) {
   }
 
   let versionList;
+  let packList;
   return {
     Rule,
     compileRule,
+    suggestException: (falsePositives, truePositives, options) =>
+      compileRule(options).suggestException(falsePositives, truePositives),
+    packs: () => {
+      if (packList === undefined) packList = bindings.packs();
+      return packList.map((p) => ({ ...p, patterns: [...p.patterns] }));
+    },
     evaluate: (event) => getDefault().evaluate(event),
     matches: (event) => getDefault().matches(event),
     scanNdjson: (bytes) => getDefault().scanNdjson(bytes),

@@ -31,4 +31,7 @@ export const evaluate = (event) => ready().evaluate(event);
 export const matches = (event) => ready().matches(event);
 export const scanNdjson = (bytes) => ready().scanNdjson(bytes);
 export const versions = () => ready().versions();
+export const packs = () => ready().packs();
+export const suggestException = (falsePositives, truePositives, options) =>
+  ready().suggestException(falsePositives, truePositives, options);
 export default init;

@@ -2,5 +2,5 @@
 // CommonJS entry, so both styles in one process share one module and one default rule.
 import api from './node.cjs';
 
-export const { Rule, compileRule, evaluate, matches, scanNdjson, versions } = api;
+export const { Rule, compileRule, evaluate, matches, packs, scanNdjson, suggestException, versions } = api;
 export default api;

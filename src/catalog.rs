@@ -141,10 +141,26 @@ pub struct VersionEntry {
     pub default: bool,
 }
 
+/// An opt-in coverage pack: extra domain patterns with their source (`rules/packs.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pack {
+    /// The name to ask for (`sigma-ip-lookup-apis`).
+    pub name: String,
+    /// A title for people.
+    pub title: String,
+    /// Where the domains come from.
+    pub source: String,
+    /// How the source's matching was kept.
+    pub semantics: String,
+    /// EQL wildcard patterns for `dns.question.name`.
+    pub patterns: Vec<String>,
+}
+
 #[derive(Deserialize)]
 struct CatalogFile {
     default: String,
     versions: Vec<VersionFile>,
+    packs: Vec<Pack>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +174,7 @@ struct VersionFile {
 pub(crate) struct Catalog {
     pub default: String,
     pub versions: Vec<(RuleInfo, Vec<Sample>)>,
+    pub packs: Vec<Pack>,
 }
 
 pub(crate) fn catalog() -> &'static Catalog {
@@ -169,6 +186,7 @@ pub(crate) fn catalog() -> &'static Catalog {
         Catalog {
             default: file.default,
             versions: file.versions.into_iter().map(|v| (v.info, v.samples)).collect(),
+            packs: file.packs,
         }
     })
 }
@@ -180,6 +198,11 @@ pub fn versions() -> Vec<VersionEntry> {
         .iter()
         .map(|(i, _)| VersionEntry { version: i.version.clone(), stack: i.stack.clone(), default: i.default })
         .collect()
+}
+
+/// The coverage packs.
+pub fn packs() -> &'static [Pack] {
+    &catalog().packs
 }
 
 /// The default version (`"102"`).

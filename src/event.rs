@@ -198,11 +198,65 @@ impl Tree for &Value {
 pub trait Event {
     /// Calls `f` on each item at `path`, stopping when it returns true; returns whether it did.
     fn visit_field(&self, path: &FieldPath, max_depth: usize, f: &mut dyn FnMut(Item<'_>) -> bool) -> bool;
+
+    /// Calls `f` on each object at `path`, as an event of its own (for Elastic's `nested`
+    /// exception entries, which must hold within one element of an array of objects), stopping
+    /// when it returns true; returns whether it did.
+    fn visit_objects(
+        &self,
+        path: &FieldPath,
+        max_depth: usize,
+        f: &mut dyn FnMut(&dyn Event) -> bool,
+    ) -> bool;
 }
 
 impl Event for Value {
     fn visit_field(&self, path: &FieldPath, max_depth: usize, f: &mut dyn FnMut(Item<'_>) -> bool) -> bool {
         visit(&self, path, max_depth, f)
+    }
+
+    fn visit_objects(
+        &self,
+        path: &FieldPath,
+        max_depth: usize,
+        f: &mut dyn FnMut(&dyn Event) -> bool,
+    ) -> bool {
+        visit_nodes(&self, path, max_depth, &mut |node: &&Value| f(*node))
+    }
+}
+
+/// Calls `f` on each object node at `path` under `root` (arrays flattened), stopping when it
+/// returns true; returns whether it did.
+pub fn visit_nodes<T: Tree>(
+    root: &T,
+    path: &FieldPath,
+    max_depth: usize,
+    f: &mut dyn FnMut(&T) -> bool,
+) -> bool {
+    nodes(root, path, 0, 0, max_depth, f)
+}
+
+fn nodes<T: Tree>(
+    node: &T,
+    path: &FieldPath,
+    seg: usize,
+    depth: usize,
+    max_depth: usize,
+    f: &mut dyn FnMut(&T) -> bool,
+) -> bool {
+    if depth > max_depth {
+        return false;
+    }
+    let mut buf = String::new();
+    match node.shape(&mut buf) {
+        Shape::Null | Shape::Text(_) => false,
+        Shape::Array(n) => {
+            (0..n).any(|i| node.index(i).is_some_and(|el| nodes(&el, path, seg, depth + 1, max_depth, f)))
+        }
+        Shape::Object if seg == path.len() => f(node),
+        Shape::Object => (seg + 1..=path.len()).any(|to| {
+            node.get(path.key(seg, to)).is_some_and(|child| nodes(&child, path, to, depth + 1, max_depth, f))
+        }),
     }
 }
 

@@ -42,24 +42,32 @@ mod compile;
 mod error;
 mod evaluate;
 mod event;
+mod exceptions;
 mod limits;
 mod parse;
 mod pattern;
 mod rule;
 mod scan;
+mod suggest;
+mod tuning;
 mod verdict;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
-pub use catalog::{default_version, versions, AttackRef, RuleInfo, Sample, Technique, Threat, VersionEntry};
+pub use catalog::{
+    default_version, packs, versions, AttackRef, Pack, RuleInfo, Sample, Technique, Threat, VersionEntry,
+};
 pub use compile::Warning;
 pub use error::{Error, ErrorKind, Position, Result};
-pub use event::{Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
+pub use event::{visit, visit_nodes, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
+pub use exceptions::{exceptions_from_value, parse_exceptions, ExceptionEntry, ExceptionItem};
 pub use limits::Limits;
 pub use parse::parse_query;
 pub use pattern::{wildcard_match, PatternSet};
 pub use rule::{Rule, RuleBuilder};
 pub use scan::{Counts, LineError, LineOutcome, ScanResult};
+pub use suggest::Suggestion;
+pub use tuning::ListEdits;
 pub use verdict::{Reason, ReasonKind, RuleRef, Verdict};

@@ -7,8 +7,10 @@ use crate::compile::{compile, CompiledQuery, Warning};
 use crate::error::{Error, ErrorKind, Result};
 use crate::evaluate;
 use crate::event::{Event, Hit};
+use crate::exceptions::{compile_items, CompiledItem, ExceptionItem};
 use crate::limits::Limits;
 use crate::parse::parse_query;
+use crate::tuning::{self, ListEdits};
 use crate::verdict::{summarize, RuleRef, Verdict};
 
 /// A compiled rule. Cheap to share across threads; compile once, evaluate many events.
@@ -17,6 +19,9 @@ pub struct Rule {
     info: RuleInfo,
     samples: &'static [Sample],
     query: CompiledQuery,
+    exceptions: Vec<CompiledItem>,
+    exception_items: Vec<ExceptionItem>,
+    warnings: Vec<Warning>,
     limits: Limits,
 }
 
@@ -25,6 +30,8 @@ pub struct Rule {
 pub struct RuleBuilder {
     version: Option<String>,
     query: Option<String>,
+    edits: ListEdits,
+    exceptions: Vec<ExceptionItem>,
     limits: Limits,
 }
 
@@ -47,6 +54,19 @@ impl RuleBuilder {
         self
     }
 
+    /// Edits of the domain and excluded-executable lists, and coverage packs, applied to the query
+    /// text (see [`ListEdits`]). By default, none.
+    pub fn edits(&mut self, edits: ListEdits) -> &mut RuleBuilder {
+        self.edits = edits;
+        self
+    }
+
+    /// Exception items: an event any of them matches raises no alert. By default, none.
+    pub fn exceptions(&mut self, items: Vec<ExceptionItem>) -> &mut RuleBuilder {
+        self.exceptions = items;
+        self
+    }
+
     /// Limits on the query and on events. By default, [`Limits::default()`].
     pub fn limits(&mut self, limits: Limits) -> &mut RuleBuilder {
         self.limits = limits;
@@ -57,12 +77,31 @@ impl RuleBuilder {
     pub fn build(&self) -> Result<Rule> {
         let version = self.version.as_deref().unwrap_or_else(|| catalog::default_version());
         let (info, samples) = catalog::find(version)?;
-        let text = self.query.as_deref().unwrap_or(&info.query);
+        let base = self.query.as_deref().unwrap_or(&info.query);
+        let edited;
+        let text = if self.edits.is_empty() {
+            base
+        } else {
+            edited = tuning::apply(base, &self.edits, &self.limits)?;
+            &edited
+        };
         let ast = parse_query(text, &self.limits)?;
         let query = compile(text, &ast)?;
+        let (exceptions, exception_warnings) = compile_items(&self.exceptions);
+        let mut warnings = query.warnings.clone();
+        warnings.extend(tuning::lint_domains(text, &self.limits));
+        warnings.extend(exception_warnings);
         let mut info = info.clone();
         info.query = text.to_string();
-        Ok(Rule { info, samples, query, limits: self.limits.clone() })
+        Ok(Rule {
+            info,
+            samples,
+            query,
+            exceptions,
+            exception_items: self.exceptions.clone(),
+            warnings,
+            limits: self.limits.clone(),
+        })
     }
 }
 
@@ -83,22 +122,35 @@ impl Rule {
         Rule::version(catalog::default_version()).expect("the default rule compiles")
     }
 
-    /// Whether the rule matches `event`: the fast path, for hot loops.
-    pub fn matches<E: Event + ?Sized>(&self, event: &E) -> bool {
-        evaluate::matches(&self.query, event, self.limits.max_event_depth)
+    /// Whether the rule raises an alert for `event`: the fast path, for hot loops.
+    pub fn matches<E: Event>(&self, event: &E) -> bool {
+        let depth = self.limits.max_event_depth;
+        evaluate::matches(&self.query, event, depth)
+            && !self.exceptions.iter().any(|x| x.matches(event, depth))
     }
 
     /// The verdict for `event`, with reasons.
-    pub fn evaluate<E: Event + ?Sized>(&self, event: &E) -> Verdict {
-        let (reasons, missing_fields) = evaluate::explain(&self.query, event, self.limits.max_event_depth);
-        let matched = reasons.held;
+    pub fn evaluate<E: Event>(&self, event: &E) -> Verdict {
+        let depth = self.limits.max_event_depth;
+        let (reasons, missing_fields) = evaluate::explain(&self.query, event, depth);
+        let query_matched = reasons.held;
+        let exceptions: Vec<_> = self.exceptions.iter().map(|x| x.explain(event, depth)).collect();
+        let suppressed_by = exceptions.iter().position(|r| r.held).map(|i| self.exceptions[i].label.clone());
+        let matched = query_matched && suppressed_by.is_none();
         debug_assert_eq!(matched, self.matches(event), "fast path and explanation disagree");
+        let mut summary = summarize(query_matched, &reasons);
+        if let (true, Some(by)) = (query_matched, &suppressed_by) {
+            summary = format!("suppressed by exception \"{by}\": {summary}");
+        }
         Verdict {
             matched,
             rule: self.rule_ref(),
-            summary: summarize(matched, &reasons),
+            summary,
             reasons,
             missing_fields,
+            query_matched,
+            suppressed_by: if query_matched { suppressed_by } else { None },
+            exceptions,
             index: None,
             id: None,
         }
@@ -142,9 +194,15 @@ impl Rule {
         self.query.fields.iter().map(|f| f.as_str()).collect()
     }
 
-    /// Warnings found at compile time (duplicate and subsumed list entries).
+    /// Warnings found at compile time: duplicate and subsumed list entries, domain patterns no DNS
+    /// name can match, exception items that can never match.
     pub fn warnings(&self) -> &[Warning] {
-        &self.query.warnings
+        &self.warnings
+    }
+
+    /// The exception items in force.
+    pub fn exceptions(&self) -> &[ExceptionItem] {
+        &self.exception_items
     }
 
     /// The true-positive and true-negative samples the catalog version carries. They are written

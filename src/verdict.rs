@@ -110,6 +110,14 @@ pub struct Verdict {
     pub reasons: Reason,
     /// Fields the rule reads that the event has no value for, in query order.
     pub missing_fields: Vec<String>,
+    /// Whether the query itself matched; differs from `matched` when an exception suppressed it.
+    pub query_matched: bool,
+    /// The name of the exception item that suppressed the alert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed_by: Option<String>,
+    /// One reason per exception item of the rule (kind `exception` for an item that matched).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Reason>,
     /// `_index` of an Elasticsearch hit.
     #[serde(rename = "_index", skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,

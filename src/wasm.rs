@@ -16,8 +16,10 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::event::{visit, Event, FieldPath, Item, PathKey, Shape, Tree};
-use crate::{Error, ErrorKind, Limits, Rule, RuleBuilder, Verdict};
+use crate::event::{visit, visit_nodes, Event, FieldPath, Item, PathKey, Shape, Tree};
+use crate::{
+    exceptions_from_value, parse_exceptions, Error, ErrorKind, Limits, ListEdits, Rule, RuleBuilder, Verdict,
+};
 
 /// Options of `new Rule(options)`; the JS wrapper validates their types first.
 #[derive(serde::Deserialize, Default)]
@@ -26,6 +28,13 @@ struct RuleOptions {
     version: Option<String>,
     query: Option<String>,
     limits: Option<Limits>,
+    /// Exception items (array, one item) or the text of a Kibana export or JSON array.
+    exceptions: Option<Value>,
+    add_domains: Vec<String>,
+    remove_domains: Vec<String>,
+    add_excluded_executables: Vec<String>,
+    remove_excluded_executables: Vec<String>,
+    packs: Vec<String>,
 }
 
 /// A compiled rule, for JavaScript.
@@ -58,13 +67,21 @@ impl WasmRule {
         if let Some(l) = options.limits {
             b.limits(l);
         }
+        b.edits(ListEdits {
+            add_domains: options.add_domains,
+            remove_domains: options.remove_domains,
+            add_excluded_executables: options.add_excluded_executables,
+            remove_excluded_executables: options.remove_excluded_executables,
+            packs: options.packs,
+        });
+        let items = match &options.exceptions {
+            None => Vec::new(),
+            Some(Value::String(text)) => parse_exceptions(text).map_err(into_js_error)?,
+            Some(v) => exceptions_from_value(v).map_err(into_js_error)?,
+        };
+        b.exceptions(items);
         let rule = b.build().map_err(into_js_error)?;
-        let keys = rule
-            .compiled()
-            .fields
-            .iter()
-            .map(|f| f.keys().into_iter().map(|k| k.map_or(JsValue::UNDEFINED, JsValue::from_str)).collect())
-            .collect();
+        let keys = rule.compiled().fields.iter().map(make_keys).collect();
         Ok(WasmRule { rule, keys })
     }
 
@@ -137,6 +154,52 @@ impl WasmRule {
     pub fn samples(&self) -> Result<JsValue, JsValue> {
         to_js(self.rule.samples())
     }
+
+    /// The exception items in force.
+    pub fn exceptions(&self) -> Result<JsValue, JsValue> {
+        to_js(self.rule.exceptions())
+    }
+
+    /// Suggests an exception item from false positives, checked against true positives.
+    #[wasm_bindgen(js_name = suggestException)]
+    pub fn suggest_exception(
+        &self,
+        false_positives: JsValue,
+        true_positives: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let fps = events_from_js(false_positives, "falsePositives")?;
+        let tps = events_from_js(true_positives, "truePositives")?;
+        to_js(&self.rule.suggest_exception(&fps, &tps))
+    }
+}
+
+/// The coverage packs: `[{ name, title, source, semantics, patterns }]`.
+#[wasm_bindgen]
+pub fn packs() -> Result<JsValue, JsValue> {
+    to_js(crate::packs())
+}
+
+/// An array of events (objects, hits or JSON strings) as JSON values.
+fn events_from_js(list: JsValue, what: &str) -> Result<Vec<Value>, JsValue> {
+    if list.is_undefined() || list.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(&list) {
+        return Err(type_error(&format!("{what} must be an array of events")));
+    }
+    let arr: Array = list.unchecked_into();
+    let mut out = Vec::with_capacity(arr.length() as usize);
+    for (i, v) in arr.iter().enumerate() {
+        let value = match v.as_string() {
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                into_js_error(Error::new(ErrorKind::Event, format!("{what}[{i}]: invalid JSON: {e}")))
+            })?,
+            None => serde_wasm_bindgen::from_value(v)
+                .map_err(|e| type_error(&format!("{what}[{i}] is not a JSON-like event: {e}")))?,
+        };
+        out.push(value);
+    }
+    Ok(out)
 }
 
 /// The published versions: `[{ version, stack, default }]`.
@@ -222,7 +285,10 @@ impl JsEvent<'_> {
 impl Event for JsEvent<'_> {
     fn visit_field(&self, path: &FieldPath, max_depth: usize, f: &mut dyn FnMut(Item<'_>) -> bool) -> bool {
         let Some(field) = self.fields.iter().position(|p| p.as_str() == path.as_str()) else {
-            return false;
+            // A field outside the query (an exception's): its keys are made for this call.
+            let keys = make_keys(path);
+            let node = JsNode { value: self.root.clone(), keys: &keys };
+            return visit(&node, path, max_depth, f);
         };
         let node = JsNode { value: self.root.clone(), keys: &self.keys[field] };
         visit(&node, path, max_depth, &mut |item| {
@@ -232,6 +298,24 @@ impl Event for JsEvent<'_> {
             f(item)
         })
     }
+
+    fn visit_objects(
+        &self,
+        path: &FieldPath,
+        max_depth: usize,
+        f: &mut dyn FnMut(&dyn Event) -> bool,
+    ) -> bool {
+        let keys = make_keys(path);
+        let node = JsNode { value: self.root.clone(), keys: &keys };
+        visit_nodes(&node, path, max_depth, &mut |obj: &JsNode<'_>| {
+            let sub = JsEvent { root: obj.value.clone(), keys: &[], fields: &[], too_deep: Cell::new(None) };
+            f(&sub)
+        })
+    }
+}
+
+fn make_keys(path: &FieldPath) -> Vec<JsValue> {
+    path.keys().into_iter().map(|k| k.map_or(JsValue::UNDEFINED, JsValue::from_str)).collect()
 }
 
 struct JsNode<'k> {

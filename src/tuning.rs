@@ -1,0 +1,285 @@
+//! List edits on the query text: add or remove IP-lookup domains and excluded executables, and
+//! switch on coverage packs, without touching the query by hand.
+//!
+//! An edit is made on the EQL text itself, at the places the rule marks ("Add new external IP
+//! lookup services here": the `dns.question.name : (...)` list; "Insert noisy false positives
+//! here": the `process.executable : (...)` list under `not`), and the edited text is then parsed
+//! and compiled like any query. So a tuned rule is exactly what editing the lists by hand gives,
+//! and [`Rule::query`](crate::Rule::query) is the effective text, ready to paste into Kibana.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
+use crate::catalog::packs;
+use crate::compile::Warning;
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::limits::Limits;
+use crate::parse::parse_query;
+
+/// List edits and packs. Empty by default: the published rule, untouched.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListEdits {
+    /// Patterns added to the `dns.question.name` list.
+    pub add_domains: Vec<String>,
+    /// Patterns removed from it (exact text of an entry).
+    pub remove_domains: Vec<String>,
+    /// Patterns added to the excluded `process.executable` list.
+    pub add_excluded_executables: Vec<String>,
+    /// Patterns removed from it.
+    pub remove_excluded_executables: Vec<String>,
+    /// Coverage packs to switch on, by name (see [`packs`](crate::packs)).
+    pub packs: Vec<String>,
+}
+
+impl ListEdits {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        *self == ListEdits::default()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum List {
+    Domains,
+    ExcludedExecutables,
+}
+
+impl List {
+    fn describe(self) -> &'static str {
+        match self {
+            List::Domains => "the `dns.question.name :` list of domains",
+            List::ExcludedExecutables => "the excluded `process.executable :` list under `not`",
+        }
+    }
+}
+
+/// Applies `edits` to `query`; returns the edited text.
+pub(crate) fn apply(query: &str, edits: &ListEdits, limits: &Limits) -> Result<String> {
+    let mut text = query.to_string();
+    for name in &edits.packs {
+        let pack = packs().iter().find(|p| &p.name == name).ok_or_else(|| {
+            let known: Vec<&str> = packs().iter().map(|p| p.name.as_str()).collect();
+            Error::new(
+                ErrorKind::Tuning,
+                format!("unknown pack \"{name}\"; known packs: {}", known.join(", ")),
+            )
+        })?;
+        for p in &pack.patterns {
+            text = add(&text, List::Domains, p, limits)?;
+        }
+    }
+    for p in &edits.remove_domains {
+        text = remove(&text, List::Domains, p, limits)?;
+    }
+    for p in &edits.add_domains {
+        text = add(&text, List::Domains, p, limits)?;
+    }
+    for p in &edits.remove_excluded_executables {
+        text = remove(&text, List::ExcludedExecutables, p, limits)?;
+    }
+    for p in &edits.add_excluded_executables {
+        text = add(&text, List::ExcludedExecutables, p, limits)?;
+    }
+    Ok(text)
+}
+
+/// Finds the predicate holding `list`.
+fn find(expr: &Expr, list: List, under_not: bool) -> Option<&Predicate> {
+    match &expr.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => items.iter().find_map(|e| find(e, list, under_not)),
+        ExprKind::Not(inner) => find(inner, list, true),
+        ExprKind::Predicate(p) => {
+            let wildcard = matches!(p.op, Op::Colon | Op::Like | Op::LikeInsensitive);
+            let hit = match list {
+                List::Domains => p.field == "dns.question.name" && wildcard && !under_not,
+                List::ExcludedExecutables => p.field == "process.executable" && wildcard && under_not,
+            };
+            hit.then_some(p)
+        }
+        ExprKind::Constant(_) => None,
+    }
+}
+
+fn locate(query: &crate::ast::Query, list: List) -> Result<&Predicate> {
+    find(&query.condition, list, false)
+        .ok_or_else(|| Error::new(ErrorKind::Tuning, format!("the query has no {} to edit", list.describe())))
+}
+
+fn add(text: &str, list: List, pattern: &str, limits: &Limits) -> Result<String> {
+    check_pattern(pattern)?;
+    let q = parse_query(text, limits)?;
+    let p = locate(&q, list)?;
+    let quoted = quote(pattern);
+    let last = &p.values[p.values.len() - 1];
+    if !p.list {
+        // `field : "x"` becomes `field : ("x", "new")`.
+        let old = last.span.text(text);
+        return Ok(format!("{}({old}, {quoted}){}", &text[..last.span.start], &text[last.span.end..]));
+    }
+    // Put the entry on a line of its own when the list is written one entry per line.
+    let line_start = text[..last.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..last.span.start];
+    let sep =
+        if !before.is_empty() && before.trim().is_empty() { format!(",\n{before}") } else { ", ".into() };
+    Ok(format!("{}{sep}{quoted}{}", &text[..last.span.end], &text[last.span.end..]))
+}
+
+fn remove(text: &str, list: List, pattern: &str, limits: &Limits) -> Result<String> {
+    let q = parse_query(text, limits)?;
+    let p = locate(&q, list)?;
+    let entries: Vec<&str> = p
+        .values
+        .iter()
+        .filter_map(|l| if let LiteralValue::Str(s) = &l.value { Some(s.as_str()) } else { None })
+        .collect();
+    let Some(i) = entries.iter().position(|e| *e == pattern) else {
+        return Err(Error::new(
+            ErrorKind::Tuning,
+            format!("cannot remove \"{pattern}\": it is not in {}", list.describe()),
+        ));
+    };
+    if p.values.len() == 1 {
+        return Err(Error::new(
+            ErrorKind::Tuning,
+            format!("cannot remove \"{pattern}\": it is the only entry of {}", list.describe()),
+        ));
+    }
+    // Remove the entry with the separator before it (or after it, for the first entry).
+    let (start, end) = if i == 0 {
+        (p.values[0].span.start, p.values[1].span.start)
+    } else {
+        (p.values[i - 1].span.end, p.values[i].span.end)
+    };
+    Ok(format!("{}{}", &text[..start], &text[end..]))
+}
+
+fn check_pattern(pattern: &str) -> Result<()> {
+    if pattern.is_empty() {
+        return Err(Error::new(ErrorKind::Tuning, "an empty pattern cannot be added"));
+    }
+    Ok(())
+}
+
+/// `pattern` as an EQL string literal.
+pub(crate) fn quote(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 2);
+    out.push('"');
+    for c in pattern.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{{{:02x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Lint of a compiled query's domain list: entries that no DNS name can match.
+pub(crate) fn lint_domains(text: &str, limits: &Limits) -> Vec<Warning> {
+    let Ok(q) = parse_query(text, limits) else { return Vec::new() };
+    let Some(p) = find(&q.condition, List::Domains, false) else { return Vec::new() };
+    p.values
+        .iter()
+        .filter_map(|lit| {
+            let LiteralValue::Str(s) = &lit.value else { return None };
+            let bad =
+                s.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | '?')))?;
+            let pos = Position::locate(text, lit.span.start);
+            Some(Warning {
+                kind: "cannot_match_dns_name",
+                message: format!("\"{s}\" cannot match a DNS name: it contains `{bad}`"),
+                line: pos.line,
+                column: pos.column,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::find as find_version;
+
+    fn edits() -> ListEdits {
+        ListEdits::default()
+    }
+
+    #[test]
+    fn adding_keeps_one_entry_per_line() {
+        let q = &find_version("102").unwrap().0.query;
+        let out =
+            apply(q, &ListEdits { add_domains: vec!["*ident.me".into()], ..edits() }, &Limits::default())
+                .unwrap();
+        assert!(out.contains("        \"*ipstack.com\",\n        \"*ident.me\"\n    ) and"), "{out}");
+        let out = apply(
+            q,
+            &ListEdits { add_excluded_executables: vec![r"C:\Tools\ok.exe".into()], ..edits() },
+            &Limits::default(),
+        )
+        .unwrap();
+        assert!(out.contains("OneDrive.exe\",\n      \"C:\\\\Tools\\\\ok.exe\"\n    )"), "{out}");
+    }
+
+    #[test]
+    fn removing_first_middle_and_last() {
+        let q = "any where dns.question.name : (\"a\", \"b\", \"c\")";
+        let rm =
+            |p: &str| apply(q, &ListEdits { remove_domains: vec![p.into()], ..edits() }, &Limits::default());
+        assert_eq!(rm("a").unwrap(), "any where dns.question.name : (\"b\", \"c\")");
+        assert_eq!(rm("b").unwrap(), "any where dns.question.name : (\"a\", \"c\")");
+        assert_eq!(rm("c").unwrap(), "any where dns.question.name : (\"a\", \"b\")");
+        assert_eq!(rm("zz").unwrap_err().kind(), ErrorKind::Tuning);
+    }
+
+    #[test]
+    fn single_values_become_lists_and_missing_lists_are_errors() {
+        let q = "any where dns.question.name : \"a\"";
+        let out =
+            apply(q, &ListEdits { add_domains: vec!["b".into()], ..edits() }, &Limits::default()).unwrap();
+        assert_eq!(out, "any where dns.question.name : (\"a\", \"b\")");
+        let e = apply(
+            q,
+            &ListEdits { add_excluded_executables: vec!["x".into()], ..edits() },
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("has no"), "{e}");
+    }
+
+    #[test]
+    fn quoting_round_trips() {
+        for s in [r"C:\a\b", "q\"x", "tab\there", "\u{1}"] {
+            let q = format!("any where a == {}", quote(s));
+            let parsed = parse_query(&q, &Limits::default()).unwrap();
+            let ExprKind::Predicate(p) = parsed.condition.kind else { panic!() };
+            assert_eq!(p.values[0].value, LiteralValue::Str(s.to_string()));
+        }
+    }
+
+    #[test]
+    fn unknown_pack_lists_the_known_ones() {
+        let e = apply(
+            "any where dns.question.name : \"a\"",
+            &ListEdits { packs: vec!["nope".into()], ..edits() },
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("sigma-ip-lookup-apis"), "{e}");
+    }
+
+    #[test]
+    fn lint_flags_impossible_domain_patterns() {
+        let w = lint_domains(
+            "any where dns.question.name : (\"*ok.com\", \"bad name.com\", \"c:\\\\x\")",
+            &Limits::default(),
+        );
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].kind, "cannot_match_dns_name");
+    }
+}
