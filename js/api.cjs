@@ -13,6 +13,7 @@ const OPTION_KEYS = new Set([
   'addExcludedExecutables',
   'removeExcludedExecutables',
   'packs',
+  'input',
 ]);
 const LIST_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables', 'packs'];
 

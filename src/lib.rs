@@ -36,6 +36,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod adapt;
 mod ast;
 mod catalog;
 mod compile;
@@ -55,6 +56,7 @@ mod verdict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use adapt::{InputMapping, InputMode, MappedField};
 pub use ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
 pub use catalog::{
     default_version, packs, versions, AttackRef, Pack, RuleInfo, Sample, Technique, Threat, VersionEntry,

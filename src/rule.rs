@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::adapt::{adapt, InputMode};
 use crate::catalog::{self, RuleInfo, Sample};
 use crate::compile::{compile, CompiledQuery, Warning};
 use crate::error::{Error, ErrorKind, Result};
@@ -23,6 +24,8 @@ pub struct Rule {
     exception_items: Vec<ExceptionItem>,
     warnings: Vec<Warning>,
     limits: Limits,
+    input: InputMode,
+    reads_code_signature: bool,
 }
 
 /// Builds a [`Rule`] from a catalog version, optionally with another query text.
@@ -33,6 +36,7 @@ pub struct RuleBuilder {
     edits: ListEdits,
     exceptions: Vec<ExceptionItem>,
     limits: Limits,
+    input: InputMode,
 }
 
 impl RuleBuilder {
@@ -67,6 +71,13 @@ impl RuleBuilder {
         self
     }
 
+    /// Which input shapes [`Rule::evaluate_value`] accepts: plain ECS (the default, Elastic's
+    /// verdicts untouched), Sysmon DNS records only, or both (see [`InputMode`]).
+    pub fn input(&mut self, mode: InputMode) -> &mut RuleBuilder {
+        self.input = mode;
+        self
+    }
+
     /// Limits on the query and on events. By default, [`Limits::default()`].
     pub fn limits(&mut self, limits: Limits) -> &mut RuleBuilder {
         self.limits = limits;
@@ -93,7 +104,11 @@ impl RuleBuilder {
         warnings.extend(exception_warnings);
         let mut info = info.clone();
         info.query = text.to_string();
+        let reads_code_signature =
+            query.fields.iter().any(|f| f.as_str().starts_with("process.code_signature."));
         Ok(Rule {
+            input: self.input,
+            reads_code_signature,
             info,
             samples,
             query,
@@ -151,6 +166,7 @@ impl Rule {
             query_matched,
             suppressed_by: if query_matched { suppressed_by } else { None },
             exceptions,
+            input: None,
             index: None,
             id: None,
         }
@@ -158,10 +174,22 @@ impl Rule {
 
     /// The verdict for a JSON value that is an event or an Elasticsearch hit (`{_index, _id,
     /// _source}`); a hit's `_index` and `_id` are kept in the verdict.
+    ///
+    /// In the `sysmon` and `auto` input modes, a Sysmon record is first mapped to ECS, and the
+    /// verdict's `input` says how.
     pub fn evaluate_value(&self, value: &Value) -> Result<Verdict> {
         let hit = Hit::split(value);
         check_object(hit.source)?;
-        let mut v = self.evaluate(hit.source);
+        let adapted = adapt(hit.source, self.input, self.reads_code_signature);
+        let mut v = self.evaluate(adapted.event.as_ref().unwrap_or(hit.source));
+        if !adapted.can_match() {
+            v.matched = false;
+            v.query_matched = false;
+            v.suppressed_by = None;
+            let why = adapted.mapping.as_ref().map(|m| m.notes.join("; ")).unwrap_or_default();
+            v.summary = format!("no alert: {why}");
+        }
+        v.input = adapted.mapping;
         v.index = hit.index.map(str::to_string);
         v.id = hit.id.map(str::to_string);
         Ok(v)
@@ -171,7 +199,16 @@ impl Rule {
     pub fn matches_value(&self, value: &Value) -> Result<bool> {
         let hit = Hit::split(value);
         check_object(hit.source)?;
-        Ok(self.matches(hit.source))
+        if self.input == InputMode::Ecs {
+            return Ok(self.matches(hit.source));
+        }
+        let adapted = adapt(hit.source, self.input, self.reads_code_signature);
+        Ok(adapted.can_match() && self.matches(adapted.event.as_ref().unwrap_or(hit.source)))
+    }
+
+    /// The input mode (see [`RuleBuilder::input`]).
+    pub fn input_mode(&self) -> InputMode {
+        self.input
     }
 
     /// The verdict for one event given as JSON text.

@@ -69,6 +69,11 @@ pub(crate) struct Prefilter {
 
 impl Prefilter {
     pub(crate) fn new(rule: &Rule) -> Prefilter {
+        let escape = memmem::Finder::new(b"\\u").into_owned();
+        if rule.input_mode() != crate::adapt::InputMode::Ecs {
+            // Sysmon records hold none of the ECS terms until they are mapped: no skipping.
+            return Prefilter { groups: Vec::new(), escape };
+        }
         let groups = rule
             .compiled()
             .required_terms
@@ -82,7 +87,7 @@ impl Prefilter {
             })
             .map(|terms| terms.iter().map(|t| memmem::Finder::new(t.as_bytes()).into_owned()).collect())
             .collect();
-        Prefilter { groups, escape: memmem::Finder::new(b"\\u").into_owned() }
+        Prefilter { groups, escape }
     }
 
     /// False when the line certainly cannot match.

@@ -118,6 +118,9 @@ pub struct Verdict {
     /// One reason per exception item of the rule (kind `exception` for an item that matched).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<Reason>,
+    /// How a Sysmon record was mapped to ECS (input modes `sysmon` and `auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::adapt::InputMapping>,
     /// `_index` of an Elasticsearch hit.
     #[serde(rename = "_index", skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,

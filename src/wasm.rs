@@ -18,7 +18,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::event::{visit, visit_nodes, Event, FieldPath, Item, PathKey, Shape, Tree};
 use crate::{
-    exceptions_from_value, parse_exceptions, Error, ErrorKind, Limits, ListEdits, Rule, RuleBuilder, Verdict,
+    exceptions_from_value, parse_exceptions, Error, ErrorKind, InputMode, Limits, ListEdits, Rule,
+    RuleBuilder, Verdict,
 };
 
 /// Options of `new Rule(options)`; the JS wrapper validates their types first.
@@ -35,6 +36,8 @@ struct RuleOptions {
     add_excluded_executables: Vec<String>,
     remove_excluded_executables: Vec<String>,
     packs: Vec<String>,
+    /// `ecs` (default), `sysmon` or `auto`.
+    input: Option<String>,
 }
 
 /// A compiled rule, for JavaScript.
@@ -80,6 +83,14 @@ impl WasmRule {
             Some(v) => exceptions_from_value(v).map_err(into_js_error)?,
         };
         b.exceptions(items);
+        if let Some(mode) = &options.input {
+            let mode = InputMode::parse(mode).ok_or_else(|| {
+                type_error(&format!(
+                    "compileRule: `input` must be \"ecs\", \"sysmon\" or \"auto\", not \"{mode}\""
+                ))
+            })?;
+            b.input(mode);
+        }
         let rule = b.build().map_err(into_js_error)?;
         let keys = rule.compiled().fields.iter().map(make_keys).collect();
         Ok(WasmRule { rule, keys })
@@ -215,6 +226,24 @@ enum Input {
 
 impl WasmRule {
     fn input(&self, event: &JsValue) -> Result<Input, JsValue> {
+        let input = self.read_input(event)?;
+        match input {
+            // Sysmon shapes are recognised and mapped on JSON values.
+            Input::Object { source, index, id } if self.rule.input_mode() != InputMode::Ecs => {
+                let mut v: Value = serde_wasm_bindgen::from_value(source)
+                    .map_err(|e| type_error(&format!("the event is not JSON-like: {e}")))?;
+                if let (Some(obj), true) = (v.as_object_mut(), index.is_some() || id.is_some()) {
+                    // Keep the hit's identity for the verdict.
+                    let source = Value::Object(std::mem::take(obj));
+                    v = serde_json::json!({ "_index": index, "_id": id, "_source": source });
+                }
+                Ok(Input::Json(v))
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn read_input(&self, event: &JsValue) -> Result<Input, JsValue> {
         if let Some(text) = event.as_string() {
             return parse_json(text.as_bytes());
         }
