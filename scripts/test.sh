@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every test: formatting and lints, the Rust tests (with
+# globset and with the crate's own matcher), the TypeScript declarations, and the Node tests
+# against the built WebAssembly package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SETUP_BROWSER=1 bash scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+step "cargo fmt --check";        cargo fmt --check
+step "cargo clippy";             cargo clippy --all-targets -- -D warnings
+step "cargo test";               cargo test
+step "cargo test (own matcher)"; cargo test --no-default-features
+step "eslint";                   npx --no-install eslint .
+if [ -f tests/types/tsconfig.json ]; then
+  step "typescript declarations"; npx --no-install tsc --noEmit -p tests/types
+fi
+step "node --test"
+node_tests=$(find tests -name '*.test.mjs' -o -name '*.test.cjs' | grep -v '/browser/' | sort)
+# shellcheck disable=SC2086
+node --test $node_tests
