@@ -146,9 +146,9 @@ impl<'a> Lexer<'a> {
             self.pos += rest.len() - trimmed.len();
             if trimmed.starts_with("//") {
                 self.pos += trimmed.find('\n').unwrap_or(trimmed.len());
-            } else if let Some(body) = trimmed.strip_prefix("/*") {
-                match body.find("*/") {
-                    Some(end) => self.pos += end + 4,
+            } else if trimmed.starts_with("/*") {
+                match bracketed_comment_len(trimmed) {
+                    Some(len) => self.pos += len,
                     None => {
                         return Err(self.err(
                             ErrorKind::Syntax,
@@ -249,12 +249,22 @@ impl<'a> Lexer<'a> {
     fn string(&mut self) -> Result<Tok> {
         let start = self.pos;
         if self.src[self.pos..].starts_with("\"\"\"") {
+            // Elasticsearch's grammar: '"""' (~[\r\n])*? '"""' '"'? '"'? -- one line, and up to two
+            // more quotes belong to the token, so `"""say "hi""""` is `say "hi"`.
             let body_start = self.pos + 3;
-            return match self.src[body_start..].find("\"\"\"") {
+            let rest = &self.src[body_start..];
+            let line_end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+            return match rest[..line_end].find("\"\"\"") {
                 Some(end) => {
-                    self.pos = body_start + end + 3;
-                    Ok(Tok::Str(self.src[body_start..body_start + end].to_string()))
+                    let extra = rest[end + 3..].bytes().take(2).take_while(|&b| b == b'"').count();
+                    self.pos = body_start + end + 3 + extra;
+                    Ok(Tok::Str(rest[..end + extra].to_string()))
                 }
+                None if line_end < rest.len() => Err(self.err(
+                    ErrorKind::Syntax,
+                    "line break inside a raw string; a `\"\"\"` string ends on its line",
+                    body_start + line_end,
+                )),
                 None => Err(self.err(ErrorKind::Syntax, "unterminated raw string; missing `\"\"\"`", start)),
             };
         }
@@ -289,6 +299,10 @@ impl<'a> Lexer<'a> {
                         'n' => out.push('\n'),
                         'r' => out.push('\r'),
                         't' => out.push('\t'),
+                        // Also valid in Elasticsearch's grammar (STRING_ESCAPE: [btnfr"'\\]).
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        '\'' => out.push('\''),
                         'u' => out.push(self.unicode_escape(esc_at)?),
                         other => {
                             return Err(self.err(
@@ -652,7 +666,16 @@ impl<'a> Parser<'a> {
         let t = self.next();
         let value = match t.tok {
             Tok::Str(s) => LiteralValue::Str(s),
-            Tok::Num(n) => LiteralValue::Number(normalize_number(&n)),
+            Tok::Num(n) => match normalize_number(&n) {
+                Some(text) => LiteralValue::Number(text),
+                None => {
+                    return Err(self.err_at(
+                        ErrorKind::Syntax,
+                        format!("number {n} is too large"),
+                        t.span.start,
+                    ))
+                }
+            },
             Tok::Ident(w) if w == "null" => LiteralValue::Null,
             Tok::Ident(w) if w == "true" => LiteralValue::Bool(true),
             Tok::Ident(w) if w == "false" => LiteralValue::Bool(false),
@@ -682,12 +705,65 @@ fn is_keyword(w: &str) -> bool {
     matches!(w, "and" | "or" | "not" | "in" | "like" | "where" | "null" | "true" | "false" | "any")
 }
 
-/// Integer literals compare by their decimal text (`007` is `7`); others stay as written.
-fn normalize_number(text: &str) -> String {
-    match text.parse::<i64>() {
-        Ok(n) => n.to_string(),
-        Err(_) => text.to_string(),
+/// The text a keyword field's term query gets for a numeric literal. Elasticsearch parses an
+/// integer into an int, a long or an unsigned long (`007` is `7`), and a decimal, or an integer too
+/// large for those, into a double (`ExpressionBuilder.visitIntegerLiteral`/`visitDecimalLiteral`);
+/// the term is then the value's `toString()`, so a double reads as Java writes it: `1.50` is `1.5`,
+/// `1e3` is `1000.0`, `1e7` is `1.0E7`. `None` for a number too large for a double, which
+/// Elasticsearch refuses.
+fn normalize_number(text: &str) -> Option<String> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n.to_string());
     }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n.to_string());
+    }
+    let x: f64 = text.parse().ok()?;
+    x.is_finite().then(|| java_double(x))
+}
+
+/// Java's `Double.toString` (JDK 19 and later: the shortest digits that round-trip, as Rust
+/// prints them): `d.ddd` between 10^-3 and 10^7, otherwise `d.dddE±n`, always with a fraction digit.
+fn java_double(x: f64) -> String {
+    let abs = x.abs();
+    if abs == 0.0 || (1e-3..1e7).contains(&abs) {
+        let s = format!("{x}");
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        let s = format!("{x:e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let dot = if mantissa.contains('.') { "" } else { ".0" };
+        format!("{mantissa}{dot}E{exponent}")
+    }
+}
+
+/// Length of the bracketed comment at the start of `s` (which starts with `/*`). Elasticsearch's
+/// grammar nests them (`BRACKETED_COMMENT: '/*' (BRACKETED_COMMENT|.)*? '*/'`), so
+/// `/* a /* b */ c */` is one comment; when the nesting does not balance, the first `*/` ends it.
+fn bracketed_comment_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let (mut depth, mut i) = (1usize, 2usize);
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    s[2..].find("*/").map(|end| end + 4)
 }
 
 fn describe(t: &Tok) -> String {
@@ -757,6 +833,48 @@ mod tests {
         assert_eq!(p.values[0].value, LiteralValue::Str("q\"\n\r\té\u{1F600}".into()));
         let p = pred(r#"a : """C:\Windows\*""""#);
         assert_eq!(p.values[0].value, LiteralValue::Str(r"C:\Windows\*".into()));
+    }
+
+    #[test]
+    fn numbers_read_as_elasticsearch_writes_their_terms() {
+        let n = |s: &str| pred(&format!("a == {s}")).values[0].value.clone();
+        assert_eq!(n("007"), LiteralValue::Number("7".into()));
+        assert_eq!(n("18446744073709551615"), LiteralValue::Number("18446744073709551615".into()));
+        assert_eq!(n("18446744073709551616"), LiteralValue::Number("1.8446744073709552E19".into()));
+        assert_eq!(n("1.50"), LiteralValue::Number("1.5".into()));
+        assert_eq!(n("1.0"), LiteralValue::Number("1.0".into()));
+        assert_eq!(n("1e3"), LiteralValue::Number("1000.0".into()));
+        assert_eq!(n("0.001"), LiteralValue::Number("0.001".into()));
+        assert_eq!(n("0.0001"), LiteralValue::Number("1.0E-4".into()));
+        assert_eq!(n("1e7"), LiteralValue::Number("1.0E7".into()));
+        assert_eq!(n("12345678.9"), LiteralValue::Number("1.23456789E7".into()));
+        assert_eq!(n("-2.5"), LiteralValue::Number("-2.5".into()));
+        assert!(parse("any where a == 1e999").unwrap_err().message().contains("too large"));
+    }
+
+    #[test]
+    fn bracketed_comments_nest() {
+        let q = parse("any where /* a /* b */ c */ x == \"1\"").unwrap();
+        assert!(matches!(q.condition.kind, ExprKind::Predicate(_)));
+        // Unbalanced nesting: the first `*/` ends the comment.
+        assert!(parse("any where /* a /* b */ x == \"1\"").is_ok());
+        assert!(parse("any where /* a */ x == \"1\" /* b */").is_ok());
+    }
+
+    #[test]
+    fn raw_strings_stay_on_one_line_and_may_end_in_quotes() {
+        let p = pred(r#"a == """say "hi"""""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str(r#"say "hi""#.into()));
+        let p = pred(r#"a == """x""""""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str(r#"x"""#.into()));
+        let e = parse("any where a == \"\"\"x\ny\"\"\"").unwrap_err();
+        assert!(e.message().contains("line break"), "{e}");
+    }
+
+    #[test]
+    fn backspace_formfeed_and_single_quote_escapes() {
+        let p = pred(r#"a == "\b\f\'""#);
+        assert_eq!(p.values[0].value, LiteralValue::Str("\u{8}\u{c}'".into()));
     }
 
     #[test]
