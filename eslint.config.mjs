@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['pkg/**', 'target/**', 'node_modules/**', 'fuzz/**', 'test-results/**'] },
+  { ignores: ['pkg/**', 'target/**', 'node_modules/**', 'fuzz/**', 'test-results/**', 'www/dist/**'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

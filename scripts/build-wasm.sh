@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 name=external_ip_lookup_rule
 # Without globset: see src/pattern.rs (size budget of the .wasm).
-cargo build --release --target wasm32-unknown-unknown --lib --no-default-features
-raw=target/wasm32-unknown-unknown/release/$name.wasm
+cargo build --profile wasm --target wasm32-unknown-unknown --lib --no-default-features
+raw=target/wasm32-unknown-unknown/wasm/$name.wasm
 
 rm -rf pkg/node pkg/web
 # --weak-refs: JS objects that own Rust memory are freed by a FinalizationRegistry, so users

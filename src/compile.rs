@@ -14,10 +14,12 @@
 //!
 //! A negated test is Elasticsearch's `must_not`: it holds when the field is absent.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
-use crate::error::{Position, Result};
+use crate::error::Result;
 use crate::event::FieldPath;
 use crate::pattern::{subsumes, term_eq, PatternSet};
 
@@ -153,7 +155,12 @@ pub struct Warning {
 }
 
 pub(crate) fn compile(source: &str, query: &Query) -> Result<CompiledQuery> {
-    let mut c = Compiler { source, fields: Vec::new(), warnings: Vec::new() };
+    let mut c = Compiler {
+        fields: Vec::new(),
+        field_ids: HashMap::new(),
+        warnings: Vec::new(),
+        locator: Locator::new(source),
+    };
     let mut items = Vec::new();
     if let Some((category, span)) = &query.category {
         let field = c.field("event.category");
@@ -201,20 +208,58 @@ fn all(children: Vec<Node>, span: Span) -> Node {
 }
 
 struct Compiler<'a> {
-    source: &'a str,
     fields: Vec<FieldPath>,
+    /// Index of each field in `fields` (hostile input: a query may name many thousands).
+    field_ids: HashMap<String, usize>,
     warnings: Vec<Warning>,
+    locator: Locator<'a>,
+}
+
+/// Pairwise subsumption checks are quadratic in a list's length: past this many entries the
+/// `subsumed_entry` lint is skipped (duplicates are still reported). It only ever makes warnings.
+const MAX_LINT_PAIRWISE: usize = 500;
+
+/// Line and column of offsets that mostly increase, in time linear in the text overall (one
+/// `crate::error::Position::locate` per warning would be quadratic for a long list of flagged entries).
+pub(crate) struct Locator<'a> {
+    source: &'a str,
+    /// The last offset located, with its line and column.
+    last: (usize, usize, usize),
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(source: &'a str) -> Locator<'a> {
+        Locator { source, last: (0, 1, 1) }
+    }
+
+    /// 1-based line and column (in code points) of byte `offset`, as [`crate::error::Position::locate`] gives.
+    pub(crate) fn locate(&mut self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (from, mut line, mut column) = if offset >= self.last.0 { self.last } else { (0, 1, 1) };
+        for c in self.source[from..offset].chars() {
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        self.last = (offset, line, column);
+        (line, column)
+    }
 }
 
 impl Compiler<'_> {
     fn field(&mut self, path: &str) -> usize {
-        match self.fields.iter().position(|f| f.as_str() == path) {
-            Some(i) => i,
-            None => {
-                self.fields.push(FieldPath::new(path));
-                self.fields.len() - 1
-            }
+        if let Some(&i) = self.field_ids.get(path) {
+            return i;
         }
+        self.fields.push(FieldPath::new(path));
+        self.field_ids.insert(path.to_string(), self.fields.len() - 1);
+        self.fields.len() - 1
     }
 
     fn node(&mut self, expr: &Expr) -> Result<Node> {
@@ -261,9 +306,10 @@ impl Compiler<'_> {
     /// The terms of a list, `null`s skipped, with a warning for each duplicate.
     fn dedup(&mut self, p: &Predicate, case_insensitive: bool) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
         for lit in &p.values {
             let Some(text) = lit.value.as_text() else { continue };
-            if out.iter().any(|t| term_eq(t, text, case_insensitive)) {
+            if !seen.insert(fold(text, case_insensitive)) {
                 self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), lit.span);
             } else {
                 out.push(text.to_string());
@@ -275,12 +321,15 @@ impl Compiler<'_> {
     fn lint_patterns(&mut self, p: &Predicate, case_insensitive: bool) {
         let texts: Vec<(&str, Span)> =
             p.values.iter().filter_map(|l| Some((l.value.as_text()?, l.span))).collect();
-        for (i, (text, span)) in texts.iter().enumerate() {
-            let earlier = &texts[..i];
-            if earlier.iter().any(|(t, _)| term_eq(t, text, case_insensitive)) {
+        let pairwise = texts.len() <= MAX_LINT_PAIRWISE;
+        let mut seen = HashSet::new();
+        for (text, span) in &texts {
+            if !seen.insert(fold(text, case_insensitive)) {
                 self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), *span);
-            } else if let Some((by, _)) =
-                texts.iter().find(|(other, _)| subsumes(other, text, case_insensitive))
+            } else if let Some((by, _)) = texts
+                .iter()
+                .take(if pairwise { texts.len() } else { 0 })
+                .find(|(other, _)| subsumes(other, text, case_insensitive))
             {
                 self.warn(
                     "subsumed_entry",
@@ -292,8 +341,17 @@ impl Compiler<'_> {
     }
 
     fn warn(&mut self, kind: &'static str, message: String, span: Span) {
-        let pos = Position::locate(self.source, span.start);
-        self.warnings.push(Warning { kind, message, line: pos.line, column: pos.column });
+        let (line, column) = self.locator.locate(span.start);
+        self.warnings.push(Warning { kind, message, line, column });
+    }
+}
+
+/// The key under which `term_eq` makes two terms equal.
+fn fold(text: &str, case_insensitive: bool) -> std::borrow::Cow<'_, str> {
+    if case_insensitive {
+        std::borrow::Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

@@ -151,7 +151,8 @@ fn walk<T: Tree>(
     match node.shape(&mut buf) {
         Shape::Null => false,
         Shape::Text(s) if seg == path.len() => {
-            if s.len() > IGNORE_ABOVE && s.encode_utf16().count() > IGNORE_ABOVE {
+            // `take` bounds the count: a 50 MB value costs no more than a 1 KB one (hostile input).
+            if s.len() > IGNORE_ABOVE && s.encode_utf16().take(IGNORE_ABOVE + 1).count() > IGNORE_ABOVE {
                 f(Item::TooLong(s.chars().count()))
             } else {
                 f(Item::Text(s))

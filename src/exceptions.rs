@@ -362,6 +362,15 @@ fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
 }
 
 impl CompiledItem {
+    /// The field paths the item reads (a nested entry's parent path covers its sub-entries).
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.entries.iter().map(|e| e.field.as_str()).collect();
+        if !self.os_types.is_empty() {
+            out.extend(self.os_fields.iter().map(FieldPath::as_str));
+        }
+        out
+    }
+
     /// Whether the item matches the event (fast path).
     pub fn matches(&self, event: &dyn Event, max_depth: usize) -> bool {
         self.os_matches(event, max_depth) && self.entries.iter().all(|e| entry_holds(e, event, max_depth))

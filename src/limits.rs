@@ -1,10 +1,28 @@
 //! Limits that protect the host from hostile queries and events.
 //!
 //! The module runs inside other people's pipelines and pages on attacker-controlled data. Each limit
-//! bounds the time or the stack one input can take; exceeding one is an error (kind
+//! bounds the time, the memory or the stack one input can take; exceeding one is an error (kind
 //! [`ErrorKind::Limit`](crate::ErrorKind::Limit)) whose message names the limit, never a panic.
+//!
+//! | limit | default | bounds |
+//! |---|---|---|
+//! | `max_query_bytes` | 1 MiB | query text read by the lexer |
+//! | `max_list_entries` | 10,000 | entries of one `in` / `:` / `like` list |
+//! | `max_query_depth` | 200 | nesting of parentheses and `not` (the parser's recursion) |
+//! | `max_query_fields` | 1,000 | distinct fields one query reads |
+//! | `max_field_segments` | 32 | dot-separated segments of one field name |
+//! | `max_event_depth` | 128 | nesting followed while reading one field of an event |
+//! | `max_line_bytes` | 16 MiB | one NDJSON line; a longer line is rejected and counted |
+//!
+//! The defaults hold any real rule and event with room to spare. Raising `max_query_depth` far
+//! above its default trades the error for stack: each level costs a few hundred bytes of stack in
+//! the parser, the compiler and both evaluators (about 1 MiB at 2,000 levels in a debug build), and
+//! a WebAssembly module has a 1 MiB stack.
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::FieldPath;
 
 /// Configurable limits. `Limits::default()` is generous for real rules and events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +36,14 @@ pub struct Limits {
     /// Deepest nesting of parentheses and `not` in a query. Default: 200, as Elasticsearch's
     /// parser refuses deeper expressions.
     pub max_query_depth: usize,
+    /// Most distinct fields one query (with its exceptions) reads. Default: 1,000, Elasticsearch's
+    /// own `index.mapping.total_fields.limit`: an index cannot map more fields than that.
+    pub max_query_fields: usize,
+    /// Most dot-separated segments in one field name. Default: 32 (Elasticsearch's
+    /// `index.mapping.depth.limit` is 20). A field is read through every way of splitting its
+    /// name into keys (`a.b.c` as `a`/`b`/`c`, `a.b`/`c`, ...): the WebAssembly build prepares a
+    /// key for each, quadratic in the number of segments.
+    pub max_field_segments: usize,
     /// Deepest nesting of arrays and objects followed while reading one field of an event.
     /// Default: 128, serde_json's own recursion limit for parsing.
     pub max_event_depth: usize,
@@ -32,8 +58,40 @@ impl Default for Limits {
             max_query_bytes: 1 << 20,
             max_list_entries: 10_000,
             max_query_depth: 200,
+            max_query_fields: 1_000,
+            max_field_segments: 32,
             max_event_depth: 128,
             max_line_bytes: 16 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// Checks the fields a compiled query reads against `max_query_fields` and
+    /// `max_field_segments`.
+    pub(crate) fn check_fields(&self, fields: &[FieldPath]) -> Result<()> {
+        if fields.len() > self.max_query_fields {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "query reads {} distinct fields, over the limit max_query_fields = {}",
+                    fields.len(),
+                    self.max_query_fields
+                ),
+            ));
+        }
+        if let Some(f) = fields.iter().find(|f| f.len() > self.max_field_segments) {
+            let name: String = f.as_str().chars().take(60).collect();
+            let more = if name.len() < f.as_str().len() { "..." } else { "" };
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "field `{name}{more}` has {} segments, over the limit max_field_segments = {}",
+                    f.len(),
+                    self.max_field_segments
+                ),
+            ));
+        }
+        Ok(())
     }
 }

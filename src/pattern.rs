@@ -36,8 +36,10 @@ pub struct PatternSet {
     patterns: Vec<String>,
     case_insensitive: bool,
     compiled: Vec<Wildcard>,
+    /// `None` when the list is too large for globset's automaton (hostile input): [`Wildcard`]
+    /// then decides every value, exactly, instead of the rule failing to compile.
     #[cfg(feature = "globset")]
-    set: GlobSet,
+    set: Option<GlobSet>,
     /// Indices of the patterns containing `?`, decided by [`Wildcard`] on non-ASCII values.
     #[cfg(feature = "globset")]
     qmark: Vec<usize>,
@@ -65,9 +67,7 @@ impl PatternSet {
                     .map_err(|e| Error::new(ErrorKind::Syntax, format!("pattern \"{p}\": {e}")))?;
                 builder.add(glob);
             }
-            let set = builder.build().map_err(|e| {
-                Error::new(ErrorKind::Limit, format!("pattern list too large to compile: {e}"))
-            })?;
+            let set = builder.build().ok();
             Ok(PatternSet { patterns, case_insensitive, compiled, set, qmark })
         }
         #[cfg(not(feature = "globset"))]
@@ -88,8 +88,8 @@ impl PatternSet {
     #[inline]
     pub fn is_match(&self, value: &str) -> bool {
         #[cfg(feature = "globset")]
-        if self.qmark.is_empty() || value.is_ascii() {
-            return self.set.is_match(value);
+        if let Some(set) = self.set.as_ref().filter(|_| self.qmark.is_empty() || value.is_ascii()) {
+            return set.is_match(value);
         }
         self.compiled.iter().any(|w| w.is_match(value))
     }
@@ -98,8 +98,8 @@ impl PatternSet {
     pub fn matches_into(&self, value: &str, into: &mut Vec<usize>) {
         into.clear();
         #[cfg(feature = "globset")]
-        if self.qmark.is_empty() || value.is_ascii() {
-            self.set.matches_into(value, into);
+        if let Some(set) = self.set.as_ref().filter(|_| self.qmark.is_empty() || value.is_ascii()) {
+            set.matches_into(value, into);
             return;
         }
         into.extend(self.compiled.iter().enumerate().filter(|(_, w)| w.is_match(value)).map(|(i, _)| i));

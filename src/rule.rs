@@ -98,6 +98,8 @@ impl RuleBuilder {
         };
         let ast = parse_query(text, &self.limits)?;
         let query = compile(text, &ast)?;
+        // Hostile input: bound the fields a query reads (see `Limits::check_fields`).
+        self.limits.check_fields(&query.fields)?;
         let (exceptions, exception_warnings) = compile_items(&self.exceptions);
         let mut warnings = query.warnings.clone();
         warnings.extend(tuning::lint_domains(text, &self.limits));
@@ -255,6 +257,13 @@ impl Rule {
 
     pub(crate) fn compiled(&self) -> &CompiledQuery {
         &self.query
+    }
+
+    /// Every field path a verdict may read: the query's and the exceptions'.
+    pub(crate) fn read_paths(&self) -> Vec<&str> {
+        let mut out = self.fields();
+        out.extend(self.exceptions.iter().flat_map(|x| x.fields()));
+        out
     }
 
     fn rule_ref(&self) -> RuleRef {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
 use crate::catalog::packs;
 use crate::compile::Warning;
-use crate::error::{Error, ErrorKind, Position, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::parse::parse_query;
 
@@ -55,8 +55,13 @@ impl List {
 }
 
 /// Applies `edits` to `query`; returns the edited text.
+///
+/// Each step (packs, removals, additions, per list) parses the text once and edits every entry
+/// of the step in one pass, so that long edit lists cost linear time (hostile input: one parse per
+/// entry would be quadratic). The result is what applying the entries one by one gives.
 pub(crate) fn apply(query: &str, edits: &ListEdits, limits: &Limits) -> Result<String> {
     let mut text = query.to_string();
+    let mut pack_patterns: Vec<&str> = Vec::new();
     for name in &edits.packs {
         let pack = packs().iter().find(|p| &p.name == name).ok_or_else(|| {
             let known: Vec<&str> = packs().iter().map(|p| p.name.as_str()).collect();
@@ -65,22 +70,16 @@ pub(crate) fn apply(query: &str, edits: &ListEdits, limits: &Limits) -> Result<S
                 format!("unknown pack \"{name}\"; known packs: {}", known.join(", ")),
             )
         })?;
-        for p in &pack.patterns {
-            text = add(&text, List::Domains, p, limits)?;
-        }
+        pack_patterns.extend(pack.patterns.iter().map(String::as_str));
     }
-    for p in &edits.remove_domains {
-        text = remove(&text, List::Domains, p, limits)?;
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
     }
-    for p in &edits.add_domains {
-        text = add(&text, List::Domains, p, limits)?;
-    }
-    for p in &edits.remove_excluded_executables {
-        text = remove(&text, List::ExcludedExecutables, p, limits)?;
-    }
-    for p in &edits.add_excluded_executables {
-        text = add(&text, List::ExcludedExecutables, p, limits)?;
-    }
+    text = add(&text, List::Domains, &pack_patterns, limits)?;
+    text = remove(&text, List::Domains, &strs(&edits.remove_domains), limits)?;
+    text = add(&text, List::Domains, &strs(&edits.add_domains), limits)?;
+    text = remove(&text, List::ExcludedExecutables, &strs(&edits.remove_excluded_executables), limits)?;
+    text = add(&text, List::ExcludedExecutables, &strs(&edits.add_excluded_executables), limits)?;
     Ok(text)
 }
 
@@ -106,15 +105,21 @@ fn locate(query: &crate::ast::Query, list: List) -> Result<&Predicate> {
         .ok_or_else(|| Error::new(ErrorKind::Tuning, format!("the query has no {} to edit", list.describe())))
 }
 
-fn add(text: &str, list: List, pattern: &str, limits: &Limits) -> Result<String> {
-    check_pattern(pattern)?;
+fn add(text: &str, list: List, patterns: &[&str], limits: &Limits) -> Result<String> {
+    if patterns.is_empty() {
+        return Ok(text.to_string());
+    }
+    for pattern in patterns {
+        check_pattern(pattern)?;
+    }
     let q = parse_query(text, limits)?;
     let p = locate(&q, list)?;
-    let quoted = quote(pattern);
     let last = &p.values[p.values.len() - 1];
     if !p.list {
         // `field : "x"` becomes `field : ("x", "new")`.
         let old = last.span.text(text);
+        let quoted: Vec<String> = patterns.iter().map(|p| quote(p)).collect();
+        let quoted = quoted.join(", ");
         return Ok(format!("{}({old}, {quoted}){}", &text[..last.span.start], &text[last.span.end..]));
     }
     // Put the entry on a line of its own when the list is written one entry per line.
@@ -122,36 +127,64 @@ fn add(text: &str, list: List, pattern: &str, limits: &Limits) -> Result<String>
     let before = &text[line_start..last.span.start];
     let sep =
         if !before.is_empty() && before.trim().is_empty() { format!(",\n{before}") } else { ", ".into() };
-    Ok(format!("{}{sep}{quoted}{}", &text[..last.span.end], &text[last.span.end..]))
+    let mut out =
+        String::with_capacity(text.len() + patterns.iter().map(|p| p.len() + sep.len() + 2).sum::<usize>());
+    out.push_str(&text[..last.span.end]);
+    for pattern in patterns {
+        out.push_str(&sep);
+        out.push_str(&quote(pattern));
+    }
+    out.push_str(&text[last.span.end..]);
+    Ok(out)
 }
 
-fn remove(text: &str, list: List, pattern: &str, limits: &Limits) -> Result<String> {
+fn remove(text: &str, list: List, patterns: &[&str], limits: &Limits) -> Result<String> {
+    if patterns.is_empty() {
+        return Ok(text.to_string());
+    }
     let q = parse_query(text, limits)?;
     let p = locate(&q, list)?;
-    let entries: Vec<&str> = p
-        .values
-        .iter()
-        .filter_map(|l| if let LiteralValue::Str(s) = &l.value { Some(s.as_str()) } else { None })
-        .collect();
-    let Some(i) = entries.iter().position(|e| *e == pattern) else {
-        return Err(Error::new(
-            ErrorKind::Tuning,
-            format!("cannot remove \"{pattern}\": it is not in {}", list.describe()),
-        ));
-    };
-    if p.values.len() == 1 {
-        return Err(Error::new(
-            ErrorKind::Tuning,
-            format!("cannot remove \"{pattern}\": it is the only entry of {}", list.describe()),
-        ));
+    // The indices of each string entry, in order, so that each removal takes the first entry
+    // still there, as removing one by one would.
+    let mut at: std::collections::HashMap<&str, std::collections::VecDeque<usize>> = Default::default();
+    for (i, l) in p.values.iter().enumerate() {
+        if let LiteralValue::Str(s) = &l.value {
+            at.entry(s.as_str()).or_default().push_back(i);
+        }
     }
-    // Remove the entry with the separator before it (or after it, for the first entry).
-    let (start, end) = if i == 0 {
-        (p.values[0].span.start, p.values[1].span.start)
-    } else {
-        (p.values[i - 1].span.end, p.values[i].span.end)
-    };
-    Ok(format!("{}{}", &text[..start], &text[end..]))
+    let mut removed = vec![false; p.values.len()];
+    let mut left = p.values.len();
+    for pattern in patterns {
+        let Some(i) = at.get_mut(pattern).and_then(|q| q.pop_front()) else {
+            return Err(Error::new(
+                ErrorKind::Tuning,
+                format!("cannot remove \"{pattern}\": it is not in {}", list.describe()),
+            ));
+        };
+        if left == 1 {
+            return Err(Error::new(
+                ErrorKind::Tuning,
+                format!("cannot remove \"{pattern}\": it is the only entry of {}", list.describe()),
+            ));
+        }
+        removed[i] = true;
+        left -= 1;
+    }
+    // Entries before the first kept one go with the separators after them; later ones with the
+    // separator before them.
+    let first = removed.iter().position(|r| !r).expect("one entry is kept");
+    let v = &p.values;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..v[0].span.start]);
+    let mut pos = v[first].span.start;
+    for i in first + 1..v.len() {
+        if removed[i] {
+            out.push_str(&text[pos..v[i - 1].span.end]);
+            pos = v[i].span.end;
+        }
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
 }
 
 fn check_pattern(pattern: &str) -> Result<()> {
@@ -184,18 +217,20 @@ pub(crate) fn quote(pattern: &str) -> String {
 pub(crate) fn lint_domains(text: &str, limits: &Limits) -> Vec<Warning> {
     let Ok(q) = parse_query(text, limits) else { return Vec::new() };
     let Some(p) = find(&q.condition, List::Domains, false) else { return Vec::new() };
+    // One locator for the whole list: linear in the text however many entries are flagged.
+    let mut locator = crate::compile::Locator::new(text);
     p.values
         .iter()
         .filter_map(|lit| {
             let LiteralValue::Str(s) = &lit.value else { return None };
             let bad =
                 s.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | '?')))?;
-            let pos = Position::locate(text, lit.span.start);
+            let (line, column) = locator.locate(lit.span.start);
             Some(Warning {
                 kind: "cannot_match_dns_name",
                 message: format!("\"{s}\" cannot match a DNS name: it contains `{bad}`"),
-                line: pos.line,
-                column: pos.column,
+                line,
+                column,
             })
         })
         .collect()

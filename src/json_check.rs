@@ -1,0 +1,299 @@
+//! A fast JSON syntax check for NDJSON lines the rule cannot match.
+//!
+//! Most lines of a real stream are skipped by the byte pre-filter, but they must still be counted
+//! right: a malformed line is rejected, not "not matched". Building a tree for every line only to
+//! throw it away costs several times more than this check, which walks the bytes once, allocates
+//! nothing, and skips string contents eight bytes at a time.
+//!
+//! It answers for exactly what `serde_json::from_slice::<Value>` accepts, and says [`Check::Unsure`]
+//! wherever matching serde_json would take more than a syntax walk: `\u` escapes (surrogate
+//! rules), numbers with an exponent or 18+ digits (serde_json's range checks), and nesting deeper
+//! than serde_json's recursion limit. The caller then lets serde_json decide. A property test holds
+//! the two to the same answers.
+
+/// The outcome of [`check_object`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// A valid JSON document whose top level is an object.
+    Object,
+    /// Not valid JSON, or not an object.
+    Invalid,
+    /// Ask serde_json.
+    Unsure,
+}
+
+/// serde_json's default recursion limit.
+const MAX_DEPTH: usize = 128;
+
+/// Checks one line (no line break inside).
+pub(crate) fn check_object(b: &[u8]) -> Check {
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return Check::Invalid;
+    }
+    // The container stack: true for an object, false for an array.
+    let mut stack = [false; MAX_DEPTH + 1];
+    let mut depth = 0usize;
+    // What comes next: a value (after `:`, `,` in an array, `[`), or a key (after `{`, `,` in an
+    // object), or what follows a value.
+    #[derive(PartialEq)]
+    enum Want {
+        Value,
+        FirstValue,
+        Key,
+        FirstKey,
+        After,
+    }
+    let mut want = Want::Value;
+    loop {
+        i = skip_ws(b, i);
+        let Some(&c) = b.get(i) else { return Check::Invalid };
+        match want {
+            Want::Value | Want::FirstValue => {
+                if want == Want::FirstValue && c == b']' {
+                    depth -= 1;
+                    i += 1;
+                    want = Want::After;
+                } else {
+                    match c {
+                        b'{' | b'[' => {
+                            if depth == MAX_DEPTH {
+                                return Check::Unsure;
+                            }
+                            stack[depth] = c == b'{';
+                            depth += 1;
+                            i += 1;
+                            want = if c == b'{' { Want::FirstKey } else { Want::FirstValue };
+                            continue;
+                        }
+                        b'"' => match string(b, i + 1) {
+                            Ok(end) => i = end,
+                            Err(r) => return r,
+                        },
+                        b't' | b'f' | b'n' | b'-' | b'0'..=b'9' => {
+                            let next = match c {
+                                b't' => literal(b, i, b"true"),
+                                b'f' => literal(b, i, b"false"),
+                                b'n' => literal(b, i, b"null"),
+                                _ => number(b, i),
+                            };
+                            match next {
+                                Ok(end) => i = end,
+                                Err(r) => return r,
+                            }
+                        }
+                        _ => return Check::Invalid,
+                    }
+                    want = Want::After;
+                }
+            }
+            Want::Key | Want::FirstKey => {
+                if want == Want::FirstKey && c == b'}' {
+                    depth -= 1;
+                    i += 1;
+                    want = Want::After;
+                } else {
+                    if c != b'"' {
+                        return Check::Invalid;
+                    }
+                    match string(b, i + 1) {
+                        Ok(end) => i = skip_ws(b, end),
+                        Err(r) => return r,
+                    }
+                    if b.get(i) != Some(&b':') {
+                        return Check::Invalid;
+                    }
+                    i += 1;
+                    want = Want::Value;
+                    continue;
+                }
+            }
+            Want::After => {
+                if depth == 0 {
+                    return if i == b.len() { Check::Object } else { Check::Invalid };
+                }
+                let in_object = stack[depth - 1];
+                match (c, in_object) {
+                    (b',', true) => want = Want::Key,
+                    (b',', false) => want = Want::Value,
+                    (b'}', true) | (b']', false) => depth -= 1,
+                    _ => return Check::Invalid,
+                }
+                i += 1;
+            }
+        }
+        if want == Want::After && depth == 0 {
+            let end = skip_ws(b, i);
+            return if end == b.len() { Check::Object } else { Check::Invalid };
+        }
+    }
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i) {
+        if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, Check> {
+    if b.get(i..i + word.len()) == Some(word) {
+        Ok(i + word.len())
+    } else {
+        Err(Check::Invalid)
+    }
+}
+
+/// Skips a string body starting after its opening quote; returns the index after the closing one.
+#[inline(always)]
+fn string(b: &[u8], mut i: usize) -> Result<usize, Check> {
+    loop {
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        while i + 8 <= b.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&b[i..i + 8]);
+            let special = special_mask(u64::from_le_bytes(word));
+            if special != 0 {
+                // Jump straight to the first special byte.
+                i += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let &c = b.get(i).ok_or(Check::Invalid)?;
+        match c {
+            b'"' => return Ok(i + 1),
+            b'\\' => {
+                match b.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    // serde_json checks hex digits and surrogate pairs: let it decide.
+                    Some(b'u') => return Err(Check::Unsure),
+                    _ => return Err(Check::Invalid),
+                }
+            }
+            0x00..=0x1F => return Err(Check::Invalid),
+            _ => i += 1,
+        }
+    }
+}
+
+/// A mask with the high bit set in each byte of `x` that is `"`, `\\` or below 0x20 (SWAR; exact
+/// for the lowest such byte, which is all [`string`] uses).
+#[inline(always)]
+fn special_mask(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let quote = zero(x ^ (ONES * b'"' as u64));
+    let backslash = zero(x ^ (ONES * b'\\' as u64));
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    quote | backslash | control
+}
+
+/// Skips a number; `Unsure` for the ones serde_json range-checks.
+fn number(b: &[u8], mut i: usize) -> Result<usize, Check> {
+    let start = i;
+    if b[i] == b'-' {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        _ => return Err(Check::Invalid),
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            return Err(Check::Invalid);
+        }
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) || i - start >= 18 {
+        return Err(Check::Unsure);
+    }
+    Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn serde_says(line: &[u8]) -> bool {
+        matches!(serde_json::from_slice::<Value>(line), Ok(Value::Object(_)))
+    }
+
+    fn agrees(line: &[u8]) {
+        match check_object(line) {
+            Check::Unsure => {}
+            c => assert_eq!(c == Check::Object, serde_says(line), "{:?}", String::from_utf8_lossy(line)),
+        }
+    }
+
+    #[test]
+    fn known_lines() {
+        for ok in [
+            r#"{}"#,
+            r#" { "a" : [ 1 , -0.5 , true , false , null , "x\"\\\/\b\f\n\r\t" , { } , [ ] ] } "#,
+            r#"{"a":{"b":{"c":[[[]]]}}}"#,
+            r#"{"a":"0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+        ] {
+            assert_eq!(check_object(ok.as_bytes()), Check::Object, "{ok}");
+        }
+        for bad in [
+            "",
+            "[]",
+            "1",
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            "{\"a\":\"\x01\"}",
+            r#"{"a":"\q"}"#,
+            r#"{"a":tru}"#,
+            r#"{}x"#,
+            r#"{"a":[1 2]}"#,
+            r#"{"a":{]}"#,
+            r#"{"a":"open}"#,
+            r#"{,}"#,
+            r#"{"a":1}}"#,
+        ] {
+            assert_eq!(check_object(bad.as_bytes()), Check::Invalid, "{bad}");
+            assert!(!serde_says(bad.as_bytes()), "{bad}");
+        }
+        assert_eq!(check_object(br#"{"a":"\u0041"}"#), Check::Unsure);
+        assert_eq!(check_object(br#"{"a":1e400}"#), Check::Unsure);
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(check_object(deep.as_bytes()), Check::Unsure);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_serde_json(s in r#"[{}\[\]":, a0-9.eE+\-tfrulns\\\t]{0,40}"#) {
+            agrees(s.as_bytes());
+        }
+
+        #[test]
+        fn agrees_on_mutated_objects(v in proptest::collection::vec(0u8..=255, 0..4), at in 0usize..60) {
+            let mut line = br#"{"event":{"category":["network"],"n":-12.5,"ok":true,"s":"a\"b"}}"#.to_vec();
+            let at = at.min(line.len());
+            line.splice(at..at, v.iter().copied());
+            if std::str::from_utf8(&line).is_ok() {
+                agrees(&line);
+            }
+        }
+    }
+}
