@@ -1,7 +1,8 @@
 'use strict';
 // The JS API over the wasm bindings, shared by the Node (CommonJS and ESM) and browser entries.
-// It only checks argument types and caches what never changes; every decision is the Rust
-// engine's. `bindings` is the wasm-bindgen module (its `Rule` class and `versions`).
+// It checks argument types, caches what never changes, and runs one cheap necessary condition
+// before `matches` crosses into wasm (see `RequiredTerms`); every verdict is the Rust engine's.
+// `bindings` is the wasm-bindgen module (its `Rule` class, `versions` and `packs`).
 
 const OPTION_KEYS = new Set([
   'version',
@@ -17,6 +18,86 @@ const OPTION_KEYS = new Set([
 ]);
 const LIST_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables', 'packs'];
 
+/** A TypeError with the same `code` as the ones thrown inside wasm. */
+function typeError(message) {
+  const e = new TypeError(message);
+  e.code = 'invalid_argument';
+  return e;
+}
+
+/** Freezes an object graph so cached metadata cannot be changed by a caller. */
+function deepFreeze(value) {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+// Beyond this nesting the check answers "maybe" and leaves the event to the engine.
+const MAX_CHECK_DEPTH = 32;
+
+/**
+ * The exact terms a matching event must hold (`rule.requiredTerms()` from the engine: for the
+ * published rule, `event.category` "network", `network.protocol` "dns", `event.action`
+ * "lookup_requested"). Most events of a real stream are not DNS lookups; ruling them out in JS
+ * saves the crossing into wasm, which costs more than the whole check.
+ *
+ * The check only ever says "cannot match" when the engine would find none of the terms: it reads
+ * fields as the engine does (nested objects and dotted keys alike, own properties, arrays as any
+ * element) and answers "maybe" for anything it does not compare exactly (numbers, booleans, deep
+ * nesting). A test holds `matches` to `evaluate(...).matched` on generated events.
+ */
+class RequiredTerms {
+  constructor(list) {
+    this.checks = list.map(({ field, terms }) => {
+      const segs = field.split('.');
+      // keys[i][j] is the key made of segments i..j-1, as the engine tries them.
+      const keys = segs.map((_, i) => segs.map((__, j) => (j >= i ? segs.slice(i, j + 1).join('.') : '')));
+      return { n: segs.length, keys, terms: new Set(terms) };
+    });
+  }
+
+  /** False when `event` (a plain object) certainly lacks one of the terms. */
+  mayMatch(event) {
+    let source = event;
+    if (Object.hasOwn(event, '_source')) {
+      const s = event._source;
+      if (s !== null && typeof s === 'object' && !Array.isArray(s)) source = s;
+    }
+    for (const c of this.checks) {
+      if (!has(source, c, 0, 0)) return false;
+    }
+    return true;
+  }
+}
+
+function has(node, c, seg, depth) {
+  if (depth > MAX_CHECK_DEPTH) return true;
+  if (node === null || node === undefined) return false;
+  if (Array.isArray(node)) {
+    for (const el of node) if (has(el, c, seg, depth + 1)) return true;
+    return false;
+  }
+  const t = typeof node;
+  if (seg === c.n) {
+    if (t === 'string') return c.terms.has(node);
+    // Numbers and booleans become text in the engine; leave them to it.
+    return t === 'number' || t === 'boolean' || t === 'bigint';
+  }
+  if (t !== 'object') return false;
+  const row = c.keys[seg];
+  for (let end = seg; end < c.n; end++) {
+    const key = row[end];
+    if (Object.hasOwn(node, key) && has(node[key], c, end + 1, depth + 1)) return true;
+  }
+  return false;
+}
+
+function isPlainEvent(e) {
+  return e !== null && typeof e === 'object' && !Array.isArray(e) && !ArrayBuffer.isView(e) && !(e instanceof ArrayBuffer);
+}
+
 function makeApi(bindings) {
   const encoder = new TextEncoder();
 
@@ -24,7 +105,7 @@ function makeApi(bindings) {
     if (input instanceof Uint8Array) return input;
     if (typeof input === 'string') return encoder.encode(input);
     if (input instanceof ArrayBuffer) return new Uint8Array(input);
-    throw new TypeError(`${what} must be a Uint8Array (or a string) of NDJSON, not ${describe(input)}`);
+    throw typeError(`${what} must be a Uint8Array (or a string) of NDJSON, not ${describe(input)}`);
   }
 
   function describe(value) {
@@ -40,6 +121,7 @@ function makeApi(bindings) {
       this._info = undefined;
       this._fields = undefined;
       this._warnings = undefined;
+      this._required = new RequiredTerms(inner.requiredTerms());
     }
 
     /** Verdict with reasons for one event (object, Elasticsearch hit, JSON string or bytes). */
@@ -49,6 +131,7 @@ function makeApi(bindings) {
 
     /** Whether the rule matches one event: the fast path. */
     matches(event) {
+      if (isPlainEvent(event) && !this._required.mayMatch(event)) return false;
       return this._inner.matches(event);
     }
 
@@ -59,25 +142,27 @@ function makeApi(bindings) {
 
     /** The rule's metadata (id, name, version, severity, risk_score, threat, note, ...). */
     get info() {
-      if (this._info === undefined) this._info = this._inner.info();
-      return this._info;
+      if (this._info === undefined) this._info = deepFreeze(this._inner.info());
+      // A copy: callers may change it without changing the rule.
+      return structuredClone(this._info);
     }
 
     /** The field paths the rule reads. */
     get fields() {
-      if (this._fields === undefined) this._fields = this._inner.fields();
+      if (this._fields === undefined) this._fields = deepFreeze(this._inner.fields());
       return this._fields;
     }
 
     /** Compile-time warnings: [{ kind, message, line, column }]. */
     get warnings() {
-      if (this._warnings === undefined) this._warnings = this._inner.warnings();
+      if (this._warnings === undefined) this._warnings = deepFreeze(this._inner.warnings());
       return this._warnings;
     }
 
     /** The effective EQL text. */
     get query() {
-      return this.info.query;
+      if (this._info === undefined) this._info = deepFreeze(this._inner.info());
+      return this._info.query;
     }
 
     /** The version's sample events with the verdicts they must get. */
@@ -103,23 +188,23 @@ function makeApi(bindings) {
   function compileRule(options) {
     if (options === undefined || options === null) options = {};
     if (typeof options !== 'object' || Array.isArray(options)) {
-      throw new TypeError(`compileRule(options) takes an object, not ${describe(options)}`);
+      throw typeError(`compileRule(options) takes an object, not ${describe(options)}`);
     }
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) {
-        throw new TypeError(`compileRule: unknown option \`${key}\`; known: ${[...OPTION_KEYS].join(', ')}`);
+        throw typeError(`compileRule: unknown option \`${key}\`; known: ${[...OPTION_KEYS].join(', ')}`);
       }
     }
     if (options.version !== undefined && typeof options.version !== 'string') {
-      throw new TypeError(`compileRule: \`version\` must be a string such as "102", not ${describe(options.version)}`);
+      throw typeError(`compileRule: \`version\` must be a string such as "102", not ${describe(options.version)}`);
     }
     if (options.query !== undefined && typeof options.query !== 'string') {
-      throw new TypeError(`compileRule: \`query\` must be a string of EQL, not ${describe(options.query)}`);
+      throw typeError(`compileRule: \`query\` must be a string of EQL, not ${describe(options.query)}`);
     }
     for (const key of LIST_KEYS) {
       const list = options[key];
       if (list !== undefined && !(Array.isArray(list) && list.every((p) => typeof p === 'string'))) {
-        throw new TypeError(`compileRule: \`${key}\` must be an array of strings, not ${describe(list)}`);
+        throw typeError(`compileRule: \`${key}\` must be an array of strings, not ${describe(list)}`);
       }
     }
     return new Rule(new bindings.Rule(options));

@@ -22,7 +22,11 @@ export function init(input) {
 }
 
 function ready() {
-  if (!api) throw new Error('external-ip-lookup-rule: call `await init()` before using it in the browser');
+  if (!api) {
+    const e = new Error('external-ip-lookup-rule: call `await init()` before using it in the browser');
+    e.code = 'not_initialized';
+    throw e;
+  }
   return api;
 }
 

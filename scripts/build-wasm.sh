@@ -28,6 +28,9 @@ cp pkg/web/${name}_bg.wasm pkg/node/${name}_bg.wasm
   echo "export default module.exports;"
 } > pkg/web/api.mjs
 
+# The web glue is an ES module in a CommonJS package: say so, for Node and for tools.
+echo '{ "type": "module" }' > pkg/web/package.json
+
 size=$(wc -c < pkg/web/${name}_bg.wasm)
 gz=$(gzip -9 -c pkg/web/${name}_bg.wasm | wc -c)
 printf 'wasm: %s bytes raw, %s bytes gzip -9 (%s KB)\n' "$size" "$gz" "$((gz / 1024))"

@@ -19,3 +19,7 @@ step "node --test"
 node_tests=$(find tests -name '*.test.mjs' -o -name '*.test.cjs' | grep -v '/browser/' | sort)
 # shellcheck disable=SC2086
 node --test $node_tests
+
+# The browser pages (www/) and their end-to-end tests in Debian's Chromium (installed above).
+step "build the browser pages";  npm run --silent build:www
+step "browser tests (Chromium)"; node --test tests/browser/

@@ -30,7 +30,7 @@ impl Span {
 /// A parsed query: `<category> where <condition>` or `any where <condition>`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
-    /// The event category (`network`), or `None` for `any`.
+    /// The event category (`network`) with the span of `network where`, or `None` for `any`.
     pub category: Option<(String, Span)>,
     /// The condition after `where`.
     pub condition: Expr,

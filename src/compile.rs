@@ -29,9 +29,10 @@ pub(crate) struct CompiledQuery {
     pub source: String,
     pub fields: Vec<FieldPath>,
     pub root: Node,
-    /// Sets of byte strings of which a matching document's JSON text must contain one each (see
-    /// `scan`): the exact, case-sensitive terms of the top-level conjunction.
-    pub required_terms: Vec<Vec<String>>,
+    /// The exact, case-sensitive terms of the top-level conjunction, with the field (index into
+    /// `fields`) each must be a value of: a matching document has one of each set. The NDJSON scan
+    /// looks for them as bytes, and the JS wrapper checks them before crossing into wasm.
+    pub required_terms: Vec<(usize, Vec<String>)>,
     pub warnings: Vec<Warning>,
 }
 
@@ -356,7 +357,7 @@ fn fold(text: &str, case_insensitive: bool) -> std::borrow::Cow<'_, str> {
 }
 
 /// The exact terms every matching document must contain, from the top-level conjunction.
-fn required_terms(root: &Node) -> Vec<Vec<String>> {
+fn required_terms(root: &Node) -> Vec<(usize, Vec<String>)> {
     let children: &[Node] = match &root.kind {
         NodeKind::All { children, .. } => children,
         _ => std::slice::from_ref(root),
@@ -365,7 +366,9 @@ fn required_terms(root: &Node) -> Vec<Vec<String>> {
         .iter()
         .filter_map(|n| match &n.kind {
             NodeKind::Leaf(leaf) if !leaf.negated => match &leaf.test {
-                Test::Terms { terms, case_insensitive: false } if !terms.is_empty() => Some(terms.clone()),
+                Test::Terms { terms, case_insensitive: false } if !terms.is_empty() => {
+                    Some((leaf.field, terms.clone()))
+                }
                 _ => None,
             },
             _ => None,
@@ -390,7 +393,7 @@ mod tests {
         assert_eq!(children.len(), 3);
         assert_eq!(q.fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(), ["event.category", "a"]);
         assert_eq!(order[0], 2, "exists is cheapest");
-        assert_eq!(q.required_terms, vec![vec!["network".to_string()], vec!["x".to_string()]]);
+        assert_eq!(q.required_terms, vec![(0, vec!["network".to_string()]), (1, vec!["x".to_string()])]);
     }
 
     #[test]

@@ -118,7 +118,6 @@ fn explain_leaf<E: Event + ?Sized>(
     r.op = leaf.op;
     r.field = Some(path.as_str().to_string());
     if leaf.op == "where" {
-        r.clause = format!("{} where", r.clause);
         r.note = Some(format!("the category means event.category == \"{}\"", test.entries().join("")));
     }
     let (mut objects, mut too_long, mut too_deep) = (0usize, 0usize, false);
@@ -174,7 +173,10 @@ fn explain_leaf<E: Event + ?Sized>(
             "{} is longer than ignore_above (1024 characters): Elasticsearch does not index it, so it has no value",
             path.as_str()
         )),
-        ReasonKind::TooDeep => Some(format!("{} nests deeper than the event depth limit ({max_depth})", path.as_str())),
+        ReasonKind::TooDeep => Some(format!(
+            "{} nests deeper than the limit max_event_depth = {max_depth} (is it cyclic?): no value",
+            path.as_str()
+        )),
         ReasonKind::FieldAbsent if leaf.negated => Some(format!("{} is absent, so the exclusion does not apply", path.as_str())),
         ReasonKind::ValueMismatch | ReasonKind::CaseMismatch if !matches!(test, Test::Exists) => {
             Some(expected_phrase(test.entries(), leaf.op))

@@ -26,7 +26,7 @@ use crate::event::FieldPath;
 
 /// Configurable limits. `Limits::default()` is generous for real rules and events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
     /// Largest query text, in bytes. Default: 1 MiB.
     pub max_query_bytes: usize,

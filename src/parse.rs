@@ -442,7 +442,9 @@ impl<'a> Parser<'a> {
         if !self.is_word("where") {
             return Err(self.unexpected("`where`"));
         }
-        self.next();
+        let where_tok = self.next();
+        // The category's span covers `network where`, the clause a reason quotes for it.
+        let category = category.map(|(name, span)| (name, span.to(where_tok.span)));
         let condition = self.or()?;
         if self.peek().tok != Tok::Eof {
             return Err(self.unexpected("`and`, `or` or the end of the query"));

@@ -259,6 +259,21 @@ impl Rule {
         &self.query
     }
 
+    /// The exact terms a matching event must hold, by field: `(field, any of these terms)` for each
+    /// case-sensitive `==`/`in` of the query's top-level conjunction (and `event.category` for the
+    /// category). A cheap necessary condition, for skipping events before the costly path; empty
+    /// when the input mode maps Sysmon records (their terms appear only after mapping).
+    pub fn required_terms(&self) -> Vec<(&str, &[String])> {
+        if self.input != InputMode::Ecs {
+            return Vec::new();
+        }
+        self.query
+            .required_terms
+            .iter()
+            .map(|(f, t)| (self.query.fields[*f].as_str(), t.as_slice()))
+            .collect()
+    }
+
     /// Every field path a verdict may read: the query's and the exceptions'.
     pub(crate) fn read_paths(&self) -> Vec<&str> {
         let mut out = self.fields();
@@ -284,8 +299,67 @@ fn check_object(v: &Value) -> Result<()> {
 }
 
 /// Parses one event's JSON text, with serde_json's line and column in the message.
+///
+/// A lone UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a lone surrogate)
+/// is read as U+FFFD, as Elasticsearch indexes it (Lucene turns a lone surrogate into U+FFFD when
+/// it encodes the term as UTF-8) and as a JS string crossing into wasm reads; serde_json alone
+/// would refuse the whole event.
 pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|e| Error::new(ErrorKind::Event, format!("invalid JSON: {e}")))
+    let first = match serde_json::from_slice(bytes) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if memchr::memmem::find(bytes, b"\\u").is_some() {
+        let rewritten = replace_lone_surrogates(bytes);
+        if rewritten != bytes {
+            if let Ok(v) = serde_json::from_slice(&rewritten) {
+                return Ok(v);
+            }
+        }
+    }
+    Err(Error::new(ErrorKind::Event, format!("invalid JSON: {first}")))
+}
+
+/// Rewrites each `\uXXXX` escape of a lone surrogate as `\uFFFD`; pairs stay.
+fn replace_lone_surrogates(bytes: &[u8]) -> Vec<u8> {
+    let hex = |at: usize| -> Option<u16> {
+        let digits = bytes.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let escape_at = |at: usize| -> Option<u16> {
+        if bytes.get(at) == Some(&b'\\') && bytes.get(at + 1) == Some(&b'u') {
+            hex(at + 2)
+        } else {
+            None
+        }
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(high @ 0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
+                let _ = high;
+                out.extend_from_slice(&bytes[i..i + 12]);
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.extend_from_slice(b"\\uFFFD");
+                i += 6;
+            }
+            _ => {
+                // Any other escape: copy it whole, so an escaped backslash is not read again.
+                let end = (i + 2).min(bytes.len());
+                out.extend_from_slice(&bytes[i..end]);
+                i = end;
+            }
+        }
+    }
+    out
 }
 
 pub(crate) fn json_type(v: &Value) -> &'static str {
@@ -296,5 +370,20 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_read_as_replacement_characters() {
+        let v = parse_event(br#"{"a":"\ud800x","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#).unwrap();
+        assert_eq!(v["a"], "\u{FFFD}x");
+        assert_eq!(v["b"], "\u{1F600}");
+        assert_eq!(v["c"], "\\ud800");
+        assert_eq!(v["d"], "\u{FFFD}");
+        assert!(parse_event(br#"{"a":"\uZZZZ"}"#).is_err());
     }
 }

@@ -80,6 +80,7 @@ impl Prefilter {
             .compiled()
             .required_terms
             .iter()
+            .map(|(_, terms)| terms)
             // A term with characters JSON may escape otherwise (`"`, `\`, `/`, controls) is not
             // searched for as bytes; it is left to the full evaluation.
             .filter(|terms| {

@@ -165,6 +165,7 @@ pub(crate) fn summarize(matched: bool, root: &Reason) -> String {
         };
         let who = first("process.name")
             .or_else(|| first("process.executable"))
+            .filter(|w| !w.trim().is_empty())
             .unwrap_or_else(|| "a process".into());
         let lookup = root
             .leaves()

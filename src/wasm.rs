@@ -8,10 +8,9 @@
 //! read in place, property by property, only along the paths the rule reads (the shared traversal
 //! of `event.rs` over [`JsNode`]); JSON text and NDJSON cross as bytes.
 
-use std::cell::Cell;
 use std::fmt::Write;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -28,7 +27,9 @@ use crate::{
 struct RuleOptions {
     version: Option<String>,
     query: Option<String>,
-    limits: Option<Limits>,
+    /// Read as JSON first: serde-wasm-bindgen reads only the properties a struct names, so an
+    /// unknown (misspelt) limit would pass unseen; serde_json rejects it.
+    limits: Option<Value>,
     /// Exception items (array, one item) or the text of a Kibana export or JSON array.
     exceptions: Option<Value>,
     add_domains: Vec<String>,
@@ -57,8 +58,7 @@ impl WasmRule {
         let options: RuleOptions = if options.is_undefined() || options.is_null() {
             RuleOptions::default()
         } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| type_error(&format!("invalid rule options: {e}")))?
+            from_js(&options).map_err(|e| type_error(&format!("invalid rule options: {e}")))?
         };
         let mut b = RuleBuilder::new();
         if let Some(v) = &options.version {
@@ -68,6 +68,8 @@ impl WasmRule {
             b.query(q);
         }
         if let Some(l) = options.limits {
+            let l: Limits =
+                serde_json::from_value(l).map_err(|e| type_error(&format!("invalid limits: {e}")))?;
             b.limits(l);
         }
         b.edits(ListEdits {
@@ -100,14 +102,10 @@ impl WasmRule {
     pub fn matches(&self, event: JsValue) -> Result<bool, JsValue> {
         match self.input(&event)? {
             Input::Object { source, .. } => {
-                let ev = JsEvent {
-                    root: source,
-                    keys: &self.keys,
-                    fields: &self.rule.compiled().fields,
-                    too_deep: Cell::new(None),
-                };
+                let ev = JsEvent { root: source, keys: &self.keys, fields: &self.rule.compiled().fields };
+                rethrow()?;
                 let m = self.rule.matches(&ev);
-                ev.check_depth(self.rule.limits())?;
+                rethrow()?;
                 Ok(m)
             }
             Input::Json(v) => self.rule.matches_value(&v).map_err(into_js_error),
@@ -118,14 +116,10 @@ impl WasmRule {
     pub fn evaluate(&self, event: JsValue) -> Result<JsValue, JsValue> {
         let verdict: Verdict = match self.input(&event)? {
             Input::Object { source, index, id } => {
-                let ev = JsEvent {
-                    root: source,
-                    keys: &self.keys,
-                    fields: &self.rule.compiled().fields,
-                    too_deep: Cell::new(None),
-                };
+                let ev = JsEvent { root: source, keys: &self.keys, fields: &self.rule.compiled().fields };
+                rethrow()?;
                 let mut v = self.rule.evaluate(&ev);
-                ev.check_depth(self.rule.limits())?;
+                rethrow()?;
                 v.index = index;
                 v.id = id;
                 v
@@ -166,6 +160,20 @@ impl WasmRule {
         to_js(self.rule.samples())
     }
 
+    /// The exact terms a matching event must hold: `[{ field, terms }]` (see
+    /// [`Rule::required_terms`]); the JS wrapper checks them before crossing into wasm.
+    #[wasm_bindgen(js_name = requiredTerms)]
+    pub fn required_terms(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Required<'a> {
+            field: &'a str,
+            terms: &'a [String],
+        }
+        let list: Vec<Required<'_>> =
+            self.rule.required_terms().into_iter().map(|(field, terms)| Required { field, terms }).collect();
+        to_js(&list)
+    }
+
     /// The exception items in force.
     pub fn exceptions(&self) -> Result<JsValue, JsValue> {
         to_js(self.rule.exceptions())
@@ -190,12 +198,26 @@ pub fn packs() -> Result<JsValue, JsValue> {
     to_js(crate::packs())
 }
 
+/// A JS value read as JSON-like data through `JSON.stringify` and serde_json, never with
+/// serde-wasm-bindgen's `from_value` (hostile input): that recursion has no bound, so a cyclic or
+/// very deep object overflowed the wasm stack, and a trapped module fails every later call. Here
+/// a cycle is `JSON.stringify`'s TypeError and the nesting is bounded by serde_json's recursion
+/// limit (128), as for JSON text.
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text = js_sys::JSON::stringify(value).map_err(|e| {
+        e.dyn_ref::<js_sys::Error>()
+            .map_or_else(|| "JSON.stringify failed".to_string(), |e| String::from(e.message()))
+    })?;
+    let text = text.as_string().ok_or_else(|| "JSON.stringify gave no text".to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 /// An array of events (objects, hits or JSON strings) as JSON values.
 fn events_from_js(list: JsValue, what: &str) -> Result<Vec<Value>, JsValue> {
     if list.is_undefined() || list.is_null() {
         return Ok(Vec::new());
     }
-    if !Array::is_array(&list) {
+    if !is_array_checked(&list)? {
         return Err(type_error(&format!("{what} must be an array of events")));
     }
     let arr: Array = list.unchecked_into();
@@ -205,8 +227,9 @@ fn events_from_js(list: JsValue, what: &str) -> Result<Vec<Value>, JsValue> {
             Some(text) => serde_json::from_str(&text).map_err(|e| {
                 into_js_error(Error::new(ErrorKind::Event, format!("{what}[{i}]: invalid JSON: {e}")))
             })?,
-            None => serde_wasm_bindgen::from_value(v)
-                .map_err(|e| type_error(&format!("{what}[{i}] is not a JSON-like event: {e}")))?,
+            None => {
+                from_js(&v).map_err(|e| type_error(&format!("{what}[{i}] is not a JSON-like event: {e}")))?
+            }
         };
         out.push(value);
     }
@@ -230,8 +253,8 @@ impl WasmRule {
         match input {
             // Sysmon shapes are recognised and mapped on JSON values.
             Input::Object { source, index, id } if self.rule.input_mode() != InputMode::Ecs => {
-                let mut v: Value = serde_wasm_bindgen::from_value(source)
-                    .map_err(|e| type_error(&format!("the event is not JSON-like: {e}")))?;
+                let mut v: Value =
+                    from_js(&source).map_err(|e| type_error(&format!("the event is not JSON-like: {e}")))?;
                 if let (Some(obj), true) = (v.as_object_mut(), index.is_some() || id.is_some()) {
                     // Keep the hit's identity for the verdict.
                     let source = Value::Object(std::mem::take(obj));
@@ -250,9 +273,16 @@ impl WasmRule {
         if event.is_instance_of::<Uint8Array>() {
             return parse_json(&Uint8Array::from(event.clone()).to_vec());
         }
-        if !event.is_object() || Array::is_array(event) {
-            let what = if Array::is_array(event) {
+        if event.is_instance_of::<js_sys::ArrayBuffer>() {
+            return parse_json(&Uint8Array::new(event).to_vec());
+        }
+        // `?`: a revoked Proxy throws here; the exception goes back to the caller (see `caught`).
+        let is_array = is_array_checked(event)?;
+        if !event.is_object() || is_array {
+            let what = if is_array {
                 "array".to_string()
+            } else if event.is_null() {
+                "null".to_string()
             } else {
                 event.js_typeof().as_string().unwrap_or_default()
             };
@@ -262,7 +292,7 @@ impl WasmRule {
         }
         // An Elasticsearch hit: evaluate `_source`, keep `_index` and `_id`.
         let source = get_own(event, &JsValue::from_str("_source"));
-        if let Some(source) = source.filter(|s| s.is_object() && !Array::is_array(s)) {
+        if let Some(source) = source.filter(|s| s.is_object() && !caught(is_array_checked(s), true)) {
             let text = |k: &str| get_own(event, &JsValue::from_str(k)).and_then(|v| v.as_string());
             return Ok(Input::Object { index: text("_index"), id: text("_id"), source });
         }
@@ -271,44 +301,60 @@ impl WasmRule {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Input, JsValue> {
-    serde_json::from_slice(bytes)
-        .map(Input::Json)
-        .map_err(|e| into_js_error(Error::new(ErrorKind::Event, format!("invalid JSON: {e}"))))
+    crate::rule::parse_event(bytes).map(Input::Json).map_err(into_js_error)
 }
 
 /// An own property (never one inherited from a prototype, so `constructor` or `__proto__` read
 /// only what the event itself holds).
 fn get_own(obj: &JsValue, key: &JsValue) -> Option<JsValue> {
-    let o: &Object = obj.unchecked_ref();
-    if !Object::has_own(o, key) {
+    if !caught(has_own_checked(obj, key), false) {
         return None;
     }
-    Reflect::get(obj, key).ok()
+    caught(Reflect::get(obj, key).map(Some), None)
 }
 
-/// A JS event read in place.
+// Hostile input: an event's getter or Proxy trap may throw. A JS exception thrown inside an
+// import declared without `catch` unwinds through the wasm frames and leaves the module's stack
+// pointer and borrow flags as they were mid-call; enough of them and the module traps on every
+// call. So every read of an event goes through an import that catches, the first exception is
+// kept here, the value reads as absent, and `matches`/`evaluate` rethrow it once they are done.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = hasOwn)]
+    fn has_own_checked(obj: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array_checked(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+thread_local! {
+    static THROWN: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The value of `r`, or `fallback` after keeping the exception (the first one) for [`rethrow`].
+fn caught<T>(r: Result<T, JsValue>, fallback: T) -> T {
+    r.unwrap_or_else(|e| {
+        THROWN.with(|t| {
+            t.borrow_mut().get_or_insert(e);
+        });
+        fallback
+    })
+}
+
+/// Throws the exception an event's getter or trap threw during the evaluation, if any.
+fn rethrow() -> Result<(), JsValue> {
+    match THROWN.with(|t| t.borrow_mut().take()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A JS event read in place. A value nested deeper than the limit on a path the rule reads (a
+/// cyclic array, most likely) is no value, and the reason says `too_deep`, on both evaluation
+/// paths alike; it is not an error, since the fast path may never reach it.
 struct JsEvent<'a> {
     root: JsValue,
     keys: &'a [Vec<JsValue>],
     fields: &'a [FieldPath],
-    /// The first field whose reading went deeper than the limit (a cyclic object, most likely).
-    too_deep: Cell<Option<usize>>,
-}
-
-impl JsEvent<'_> {
-    fn check_depth(&self, limits: &Limits) -> Result<(), JsValue> {
-        match self.too_deep.get() {
-            None => Ok(()),
-            Some(i) => Err(into_js_error(Error::new(
-                ErrorKind::Limit,
-                format!(
-                    "event nests deeper than the limit max_event_depth = {} at field `{}` (is it cyclic?)",
-                    limits.max_event_depth,
-                    self.fields[i].as_str()
-                ),
-            ))),
-        }
-    }
 }
 
 impl Event for JsEvent<'_> {
@@ -320,12 +366,7 @@ impl Event for JsEvent<'_> {
             return visit(&node, path, max_depth, f);
         };
         let node = JsNode { value: self.root.clone(), keys: &self.keys[field] };
-        visit(&node, path, max_depth, &mut |item| {
-            if item == Item::TooDeep && self.too_deep.get().is_none() {
-                self.too_deep.set(Some(field));
-            }
-            f(item)
-        })
+        visit(&node, path, max_depth, f)
     }
 
     fn visit_objects(
@@ -337,7 +378,7 @@ impl Event for JsEvent<'_> {
         let keys = make_keys(path);
         let node = JsNode { value: self.root.clone(), keys: &keys };
         visit_nodes(&node, path, max_depth, &mut |obj: &JsNode<'_>| {
-            let sub = JsEvent { root: obj.value.clone(), keys: &[], fields: &[], too_deep: Cell::new(None) };
+            let sub = JsEvent { root: obj.value.clone(), keys: &[], fields: &[] };
             f(&sub)
         })
     }
@@ -374,8 +415,9 @@ impl Tree for JsNode<'_> {
         if let Some(b) = v.as_bool() {
             return Shape::Text(if b { "true" } else { "false" });
         }
-        if Array::is_array(v) {
-            return Shape::Array(v.unchecked_ref::<Array>().length() as usize);
+        if caught(is_array_checked(v), false) {
+            let length = caught(Reflect::get(v, &JsValue::from_str("length")), JsValue::UNDEFINED);
+            return Shape::Array(length.as_f64().unwrap_or(0.0) as usize);
         }
         if v.is_object() {
             return Shape::Object;
@@ -391,7 +433,7 @@ impl Tree for JsNode<'_> {
     }
 
     fn index(&self, i: usize) -> Option<Self> {
-        let value = self.value.unchecked_ref::<Array>().get(i as u32);
+        let value = caught(Reflect::get(&self.value, &JsValue::from(i as u32)), JsValue::UNDEFINED);
         Some(JsNode { value, keys: self.keys })
     }
 }
