@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -159,22 +160,46 @@ pub struct Pack {
 #[derive(Deserialize)]
 struct CatalogFile {
     default: String,
-    versions: Vec<VersionFile>,
+    /// Each version as text, parsed when first asked for: a fresh wasm instance that compiles one
+    /// rule parses one version, not four.
+    versions: Vec<Box<RawValue>>,
     packs: Vec<Pack>,
+}
+
+/// The fields of a version that [`versions`] lists, read without parsing the rest.
+#[derive(Deserialize)]
+struct VersionKey {
+    version: String,
+    stack: String,
+    default: bool,
 }
 
 #[derive(Deserialize)]
 struct VersionFile {
     #[serde(flatten)]
     info: RuleInfo,
-    #[serde(default)]
-    samples: Vec<Sample>,
+    /// Kept as text until asked for: most of the catalog's bytes, and no rule needs them to
+    /// compile.
+    samples: Box<RawValue>,
 }
 
 pub(crate) struct Catalog {
     pub default: String,
-    pub versions: Vec<(RuleInfo, Vec<Sample>)>,
+    versions: Vec<(VersionKey, Box<RawValue>, OnceLock<(RuleInfo, LazySamples)>)>,
     pub packs: Vec<Pack>,
+}
+
+/// A version's samples, parsed on first use.
+#[derive(Debug)]
+pub(crate) struct LazySamples {
+    raw: Box<RawValue>,
+    parsed: OnceLock<Vec<Sample>>,
+}
+
+impl LazySamples {
+    pub(crate) fn get(&self) -> &[Sample] {
+        self.parsed.get_or_init(|| serde_json::from_str(self.raw.get()).expect("embedded samples are valid"))
+    }
 }
 
 pub(crate) fn catalog() -> &'static Catalog {
@@ -185,7 +210,14 @@ pub(crate) fn catalog() -> &'static Catalog {
         let file: CatalogFile = serde_json::from_str(CATALOG_JSON).expect("embedded catalog is valid");
         Catalog {
             default: file.default,
-            versions: file.versions.into_iter().map(|v| (v.info, v.samples)).collect(),
+            versions: file
+                .versions
+                .into_iter()
+                .map(|raw| {
+                    let key: VersionKey = serde_json::from_str(raw.get()).expect("embedded catalog is valid");
+                    (key, raw, OnceLock::new())
+                })
+                .collect(),
             packs: file.packs,
         }
     })
@@ -196,7 +228,11 @@ pub fn versions() -> Vec<VersionEntry> {
     catalog()
         .versions
         .iter()
-        .map(|(i, _)| VersionEntry { version: i.version.clone(), stack: i.stack.clone(), default: i.default })
+        .map(|(k, _, _)| VersionEntry {
+            version: k.version.clone(),
+            stack: k.stack.clone(),
+            default: k.default,
+        })
         .collect()
 }
 
@@ -211,15 +247,19 @@ pub fn default_version() -> &'static str {
 }
 
 /// A version's metadata and samples, or an error listing the known versions.
-pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, Vec<Sample>)> {
+pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, LazySamples)> {
     let c = catalog();
-    c.versions.iter().find(|(i, _)| i.version == version).ok_or_else(|| {
-        let known: Vec<&str> = c.versions.iter().map(|(i, _)| i.version.as_str()).collect();
+    let (_, raw, parsed) = c.versions.iter().find(|(k, _, _)| k.version == version).ok_or_else(|| {
+        let known: Vec<&str> = c.versions.iter().map(|(k, _, _)| k.version.as_str()).collect();
         Error::new(
             ErrorKind::UnknownVersion,
             format!("unknown rule version \"{version}\"; known versions: {}", known.join(", ")),
         )
-    })
+    })?;
+    Ok(parsed.get_or_init(|| {
+        let file: VersionFile = serde_json::from_str(raw.get()).expect("embedded catalog is valid");
+        (file.info, LazySamples { raw: file.samples, parsed: OnceLock::new() })
+    }))
 }
 
 #[cfg(test)]
@@ -241,7 +281,7 @@ mod tests {
         assert_eq!(info.timestamp_override.as_deref(), Some("event.ingested"));
         assert_eq!(info.threat[0].tactic.id, "TA0007");
         assert!(info.note.as_deref().unwrap().contains("Triage and analysis"));
-        assert!(!samples.is_empty());
+        assert!(!samples.get().is_empty());
         assert_eq!(find("4").unwrap().0.name, "External IP Lookup fron Non-Browser Process");
         assert_eq!(find("108").unwrap().0.building_block_type.as_deref(), Some("default"));
     }

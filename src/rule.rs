@@ -18,7 +18,7 @@ use crate::verdict::{summarize, RuleRef, Verdict};
 #[derive(Clone, Debug)]
 pub struct Rule {
     info: RuleInfo,
-    samples: &'static [Sample],
+    samples: &'static catalog::LazySamples,
     query: CompiledQuery,
     exceptions: Vec<CompiledItem>,
     exception_items: Vec<ExceptionItem>,
@@ -102,7 +102,7 @@ impl RuleBuilder {
         self.limits.check_fields(&query.fields)?;
         let (exceptions, exception_warnings) = compile_items(&self.exceptions);
         let mut warnings = query.warnings.clone();
-        warnings.extend(tuning::lint_domains(text, &self.limits));
+        warnings.extend(tuning::lint_domains(text, &ast));
         warnings.extend(exception_warnings);
         let mut info = info.clone();
         info.query = text.to_string();
@@ -247,7 +247,7 @@ impl Rule {
     /// The true-positive and true-negative samples the catalog version carries. They are written
     /// for the published query; an edited query may judge them otherwise.
     pub fn samples(&self) -> &[Sample] {
-        self.samples
+        self.samples.get()
     }
 
     /// The limits in force.
