@@ -183,9 +183,12 @@ struct VersionFile {
     samples: Box<RawValue>,
 }
 
+/// A version: its key, its text, and its metadata and samples once parsed.
+type VersionSlot = (VersionKey, Box<RawValue>, OnceLock<(RuleInfo, LazySamples)>);
+
 pub(crate) struct Catalog {
     pub default: String,
-    versions: Vec<(VersionKey, Box<RawValue>, OnceLock<(RuleInfo, LazySamples)>)>,
+    versions: Vec<VersionSlot>,
     pub packs: Vec<Pack>,
 }
 
