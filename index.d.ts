@@ -87,6 +87,10 @@ export interface Limits {
   maxListEntries?: number;
   /** Deepest nesting of parentheses and `not` in a query. Default: 200. */
   maxQueryDepth?: number;
+  /** Most distinct fields one query reads. Default: 1,000. */
+  maxQueryFields?: number;
+  /** Most dot-separated segments in one field name. Default: 32. */
+  maxFieldSegments?: number;
   /** Deepest nesting of arrays and objects followed while reading one field. Default: 128. */
   maxEventDepth?: number;
   /** Longest NDJSON line, in bytes; a longer line is rejected. Default: 16 MiB. */
@@ -117,6 +121,35 @@ export interface CompileOptions {
   removeExcludedExecutables?: readonly string[];
   /** Coverage packs to switch on, by name (see `packs()`). */
   packs?: readonly string[];
+  /**
+   * Which input shapes events may have: `"ecs"` (default; Elastic's verdicts untouched),
+   * `"sysmon"` (Sysmon DNS records, EID 22, in EVTX JSON, NXLog, Wazuh or Winlogbeat shape,
+   * mapped to ECS; anything else is not matched), or `"auto"` (Sysmon records mapped, the rest
+   * read as ECS).
+   */
+  input?: 'ecs' | 'sysmon' | 'auto';
+}
+
+/** One ECS field set by the Sysmon mapping. */
+export interface MappedField {
+  /** The ECS field, e.g. `dns.question.name`. */
+  readonly field: string;
+  /** The source field (`EventData.QueryName`), or a `constant (...)` note. */
+  readonly from: string;
+  /** The value set. */
+  readonly value: Keyword | EcsObject;
+}
+
+/** How an input record was read (input modes `sysmon` and `auto`). */
+export interface InputMapping {
+  /** `evtx-json`, `nxlog-json`, `wazuh-json`, `winlogbeat-ecs`, `ecs` or `unknown`. */
+  readonly shape: string;
+  /** `mapped`, `not_dns_query`, `missing_query_name`, `not_sysmon` or `passed_through`. */
+  readonly status: string;
+  /** For each ECS field set: where it came from. */
+  readonly fields: readonly MappedField[];
+  /** What a person auditing the mapping should know (the user caveat, fields Sysmon lacks). */
+  readonly notes: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +340,8 @@ export interface Verdict {
   reasons: Reason;
   /** Fields the rule reads that the event has no value for, in query order. */
   missing_fields: string[];
+  /** How a Sysmon record was mapped to ECS (input modes `sysmon` and `auto`). */
+  input?: InputMapping;
   /** `_index` of an Elasticsearch hit. */
   _index?: string;
   /** `_id` of an Elasticsearch hit. */
