@@ -255,14 +255,8 @@ fn map_record(value: &Value, rec: &Record<'_>, reads_code_signature: bool) -> Ad
         m.notes.push("Wazuh doubles backslashes in event data; they were read as single".into());
     }
     let mut out = value.as_object().cloned().unwrap_or_default();
-    let mut set = |field: &'static str, from: String, v: Value, m: &mut InputMapping| {
-        set_path(&mut out, field, v.clone(), m);
-        m.fields.push(MappedField { field, from, value: v });
-    };
-    let constant = || "constant (Sysmon event 22 is a DNS query)".to_string();
-    set("event.category", constant(), json!(["network"]), &mut m);
-    set("event.action", constant(), json!("lookup_requested"), &mut m);
-    set("network.protocol", constant(), json!("dns"), &mut m);
+    set_event_22(&mut out, &mut m);
+    let mut set = |field, from, v, m: &mut InputMapping| set_mapped(&mut out, m, field, from, v);
     set("dns.question.name", query_from, json!(query), &mut m);
     if let Some((image, from)) = get("Image") {
         let name = image.rsplit(['\\', '/']).next().unwrap_or(&image).to_string();
@@ -279,7 +273,6 @@ fn map_record(value: &Value, rec: &Record<'_>, reads_code_signature: bool) -> Ad
     if let Some((host, from)) = rec.computer.clone() {
         set("host.name", from.to_string(), json!(host), &mut m);
     }
-    set("host.os.type", "constant (Sysmon runs on Windows)".into(), json!("windows"), &mut m);
     if let Some((t, from)) = get("UtcTime") {
         if let Some(ts) = utc_time(&t) {
             set("@timestamp", from, json!(ts), &mut m);
@@ -328,15 +321,8 @@ fn map_winlogbeat(value: &Value, reads_code_signature: bool) -> Adapted {
         return Adapted { event: None, mapping: Some(m) };
     }
     let mut out = value.as_object().cloned().unwrap_or_default();
-    let mut set = |field: &'static str, from: String, v: Value, m: &mut InputMapping| {
-        set_path(&mut out, field, v.clone(), m);
-        m.fields.push(MappedField { field, from, value: v });
-    };
-    let constant = || "constant (Sysmon event 22 is a DNS query)".to_string();
-    set("event.category", constant(), json!(["network"]), &mut m);
-    set("event.action", constant(), json!("lookup_requested"), &mut m);
-    set("network.protocol", constant(), json!("dns"), &mut m);
-    set("host.os.type", "constant (Sysmon runs on Windows)".into(), json!("windows"), &mut m);
+    set_event_22(&mut out, &mut m);
+    let mut set = |field, from, v, m: &mut InputMapping| set_mapped(&mut out, m, field, from, v);
     let record_sid = value.pointer("/winlog/user/identifier").and_then(Value::as_str);
     let event_user = value.pointer("/winlog/event_data/User").and_then(Value::as_str);
     match event_user {
@@ -360,6 +346,27 @@ fn map_winlogbeat(value: &Value, reads_code_signature: bool) -> Adapted {
     }
     code_signature_note(reads_code_signature, &mut m.notes);
     Adapted { event: Some(Value::Object(out)), mapping: Some(m) }
+}
+
+/// Sets one ECS field and records where it came from.
+fn set_mapped(
+    out: &mut Map<String, Value>,
+    m: &mut InputMapping,
+    field: &'static str,
+    from: String,
+    v: Value,
+) {
+    set_path(out, field, v.clone(), m);
+    m.fields.push(MappedField { field, from, value: v });
+}
+
+/// What every Sysmon event 22 is, whatever its shape: a DNS lookup on Windows.
+fn set_event_22(out: &mut Map<String, Value>, m: &mut InputMapping) {
+    let constant = || "constant (Sysmon event 22 is a DNS query)".to_string();
+    set_mapped(out, m, "event.category", constant(), json!(["network"]));
+    set_mapped(out, m, "event.action", constant(), json!("lookup_requested"));
+    set_mapped(out, m, "network.protocol", constant(), json!("dns"));
+    set_mapped(out, m, "host.os.type", "constant (Sysmon runs on Windows)".into(), json!("windows"));
 }
 
 /// Winlogbeat copies the record's account (Sysmon's own, S-1-5-18) into `user.id`; it is not the
