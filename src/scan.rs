@@ -180,7 +180,10 @@ fn trim_line(mut line: &[u8]) -> &[u8] {
     if let Some(rest) = line.strip_suffix(b"\r") {
         line = rest;
     }
-    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+    if line.first() == Some(&0xEF) {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    line
 }
 
 /// Scans NDJSON `bytes`, numbering lines from `first_line`.
@@ -190,7 +193,14 @@ pub(crate) fn scan(rule: &Rule, bytes: &[u8], first_line: u64) -> ScanResult {
     // when some byte is not UTF-8, to say which.
     let utf8_checked = std::str::from_utf8(bytes).is_ok();
     let mut out = ScanResult::default();
-    for (no, line) in (first_line..).zip(bytes.split(|&b| b == b'\n')) {
+    // Lines found with memchr (SIMD): a byte-at-a-time split took a third of the scan.
+    let lines =
+        memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())).scan(0, |start, end| {
+            let line = &bytes[*start..end];
+            *start = end + 1;
+            Some(line)
+        });
+    for (no, line) in (first_line..).zip(lines) {
         match judge_line(&ctx, line, utf8_checked) {
             LineOutcome::Blank => out.counts.blank += 1,
             LineOutcome::Matched => {
