@@ -5,3 +5,4 @@ const bindings = require('../pkg/node/external_ip_lookup_rule.js');
 const { makeApi } = require('./api.cjs');
 
 module.exports = makeApi(bindings);
+module.exports.createScanner = require('./stream.cjs').createScanner;
