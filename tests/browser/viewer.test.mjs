@@ -1,6 +1,7 @@
 // End-to-end tests of the log-viewer plugin and its demo page (www/viewer.html, www/embed.html)
 // in Debian's Chromium. The rows the page flags are compared with what the Node build of the
 // package says about the same events.
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -171,6 +172,28 @@ describe('log viewer', () => {
     assert.equal(await page.locator('#counts').getAttribute('data-events'), '500');
     assert.equal(await page.locator('#counts').getAttribute('data-alerts'), String(expected));
     assert.match(await page.locator('#counts').textContent(), /JSON array/);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('a dropped Sysmon file is recognised by its shape, mapped, and says which shape it used', { timeout: 60000 }, async () => {
+    const text = readFileSync(new URL('../cli/fixtures/sysmon-eid22.ndjson', import.meta.url), 'utf8');
+    const auto = rules.compileRule({ input: 'auto' });
+    const lines = text.split('\n').filter((l) => l.trim());
+    const expected = lines.filter((l) => auto.matches(l)).length;
+    assert.ok(expected > 0, 'the fixture has a Sysmon lookup that fires');
+    const { page, log, context } = await openViewer();
+    const dataTransfer = await page.evaluateHandle((t) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], 'sysmon.ndjson', { type: 'application/x-ndjson' }));
+      return dt;
+    }, text);
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer });
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    assert.equal(await page.locator('#shape').getAttribute('data-shape'), 'evtx-json');
+    assert.match(await page.locator('#shape').textContent(), /Sysmon DNS events \(EVTX as JSON\)/);
+    assert.equal(await page.locator('#counts').getAttribute('data-alerts'), String(expected));
     assertClean(log);
     await context.close();
   });

@@ -170,6 +170,7 @@ function renderCounts() {
     h('span', {}, h('b', {}, data.counts.events.toLocaleString('en')), ' events'),
     h('span', {}, h('b', {}, data.counts.alerts.toLocaleString('en')), ' alerts'),
     h('span', {}, h('b', {}, data.counts.rejected.toLocaleString('en')), ' not events'),
+    h('span', { class: 'muted', id: 'shape', 'data-shape': data.shape }, data.shapeLabel),
     h('span', { class: 'muted' }, `${data.name} · ${data.format} · evaluated in ${data.ms} ms (Web Worker) · showing ${(view?.length ?? 0).toLocaleString('en')} rows`),
   );
 }
@@ -220,8 +221,16 @@ async function load(name, buffer) {
       errors: new Map(m.errors.map((e) => [e.row, e.message])),
       counts: m.counts,
       format: m.format,
+      shape: m.shape,
+      shapeLabel: m.shapeLabel,
       ms: m.ms,
     };
+    // Reasons on click must read the records as the worker did (Sysmon shapes through the adapter).
+    if (m.shape !== 'ecs' || plugin.sysmon) {
+      plugin.closePanel();
+      plugin = await createViewerPlugin({ api, compileOptions: m.compileOptions });
+      plugin.sysmon = m.shape !== 'ecs';
+    }
     progress.value = progress.max;
     progress.hidden = true;
     applyFilter();

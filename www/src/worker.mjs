@@ -5,7 +5,8 @@
 //
 // In:  { type: 'scan', id, buffer: ArrayBuffer, compileOptions, wasmUrl }
 // Out: { type: 'progress', id, done, total } ... then
-//      { type: 'done', id, buffer, starts, ends, lines, flags, errors, counts, format, ms }
+//      { type: 'done', id, buffer, starts, ends, lines, flags, errors, counts, format, shape,
+//        shapeLabel, compileOptions, ms }
 //      (flags: 0 no alert, 1 alert, 2 not an event) or { type: 'error', id, message }.
 import { init } from '../../js/browser.mjs';
 
@@ -74,12 +75,42 @@ function normalise(bytes) {
   return { bytes, format: 'NDJSON' };
 }
 
+/** What the engine's Sysmon adapter calls each record shape it recognises. */
+const SHAPES = {
+  'evtx-json': 'Sysmon DNS events (EVTX as JSON), mapped to ECS',
+  'nxlog-json': 'Sysmon DNS events (NXLog JSON), mapped to ECS',
+  'wazuh-json': 'Sysmon DNS events (Wazuh JSON), mapped to ECS',
+  'winlogbeat-ecs': 'Sysmon DNS events (Winlogbeat ECS), mapped',
+};
+
+/**
+ * The shape of the file's records: the engine's adapter (input "auto") reads the first records
+ * that are events and says whether they are Sysmon records, and in which shape; otherwise ECS.
+ */
+function detectShape(bytes, starts, ends) {
+  const probe = api.compileRule({ input: 'auto' });
+  for (let i = 0, tried = 0; i < starts.length && tried < 20; i++) {
+    try {
+      tried++;
+      const shape = probe.evaluate(bytes.subarray(starts[i], ends[i])).input?.shape;
+      if (shape && shape !== 'ecs') return shape;
+      if (shape === 'ecs') return 'ecs';
+    } catch {
+      // Not an event: try the next line.
+    }
+  }
+  return 'ecs';
+}
+
 async function scan(msg) {
   const started = performance.now();
   if (!api) api = await init(new URL(msg.wasmUrl, self.location.href));
-  const rule = api.compileRule(msg.compileOptions ?? {});
   const { bytes, format } = normalise(new Uint8Array(msg.buffer));
   const { starts, ends, lines } = lineRanges(bytes);
+  const shape = detectShape(bytes, starts, ends);
+  // Sysmon records are read through the adapter; Elastic Defend (ECS) events as they are.
+  const compileOptions = { ...(msg.compileOptions ?? {}), ...(shape === 'ecs' ? {} : { input: 'auto' }) };
+  const rule = api.compileRule(compileOptions);
   const total = starts.length;
   const flags = new Uint8Array(total);
   const errors = [];
@@ -128,6 +159,9 @@ async function scan(msg) {
       flags,
       errors,
       format,
+      shape,
+      shapeLabel: SHAPES[shape] ?? 'ECS events (Elastic Defend)',
+      compileOptions,
       counts: { events: total, alerts: matched, rejected: errors.length },
       ms: Math.round(performance.now() - started),
     },
