@@ -10,14 +10,15 @@
 // About 2% of the events are lookups the rule alerts on; the rest are process starts, ordinary
 // DNS lookups and network connections, the mix of a logs-endpoint.events.* index.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const bin = path.join(here, '..', 'bin', 'external-ip-lookup-rule.mjs');
+const repoRoot = path.join(here, '..');
+const bin = path.join(repoRoot, 'bin', 'external-ip-lookup-rule.mjs');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -185,6 +186,17 @@ try {
   console.log(`  ${gen.events.toLocaleString('en-US')} events, ${(gen.bytes / 1e6).toFixed(0)} MB, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
   console.log('');
+  // The native scan of the same file (examples/scan_file.rs), the figure the CLI is held to.
+  let nativeMbs = NaN;
+  const build = spawnSync('cargo', ['build', '--quiet', '--release', '--example', 'scan_file'], { cwd: repoRoot, encoding: 'utf8' });
+  if (build.status === 0) {
+    const target = JSON.parse(spawnSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repoRoot, encoding: 'utf8' }).stdout).target_directory;
+    const native = JSON.parse(spawnSync(path.join(target, 'release', 'examples', 'scan_file'), [file, '1'], { encoding: 'utf8', maxBuffer: 1 << 20 }).stdout);
+    nativeMbs = native.bytes / 1e6 / native.seconds;
+    console.log(`native scan of the same file (Rust, one core, file in memory): ${nativeMbs.toFixed(0)} MB/s`);
+  } else {
+    console.log('native scan: skipped (cargo build failed)');
+  }
   console.log('workers  seconds     MB/s   events/s     alerts  peak RSS (MB)  status');
   for (const w of workerCounts) {
     const args = ['scan', '--no-progress', ...(w > 1 ? ['--workers', String(w)] : []), file];
@@ -196,6 +208,7 @@ try {
     const peakMb = r.peakKb / 1024;
     const ok = r.code === 1 && events === gen.events && peakMb < limitMb;
     if (!ok) failed = true;
+    if (Number.isFinite(nativeMbs)) console.log(`         native scan / CLI: ${(nativeMbs / mbs).toFixed(2)}x (target <= 1.5x)`);
     console.log(
       `${String(w).padStart(7)}  ${r.secs.toFixed(1).padStart(7)}  ${mbs.toFixed(1).padStart(7)}  ${Math.round(events / r.secs).toLocaleString('en-US').padStart(9)}  ${alerts.padStart(9)}  ${peakMb.toFixed(0).padStart(13)}  ${ok ? 'ok' : `FAIL (exit ${r.code}, events ${events}, limit ${limitMb} MB)`}`,
     );
