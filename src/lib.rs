@@ -75,3 +75,8 @@ pub use scan::{Counts, LineError, LineOutcome, ScanResult};
 pub use suggest::Suggestion;
 pub use tuning::ListEdits;
 pub use verdict::{Reason, ReasonKind, RuleRef, Verdict};
+
+/// The README's Rust example, compiled and run by `cargo test` so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
