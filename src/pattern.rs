@@ -267,10 +267,7 @@ pub fn subsumes(a: &str, b: &str, case_insensitive: bool) -> bool {
     if a == b {
         return false;
     }
-    // `b` read as a literal string matched by `a`, where `b`'s wildcards are matched by `a`'s `*`.
-    // Sound approximation: replace `b`'s `*` and `?` by a character no pattern names literally,
-    // then require that `a` matches it with `*` spanning them, and that `a`'s prefix and suffix
-    // literals stay literals in `b`.
+    // A plain `b` is one value: `a` subsumes it when it matches it.
     if !b.contains(['*', '?']) {
         return wildcard_match(a, b, case_insensitive);
     }
