@@ -37,7 +37,12 @@ impl Needed {
     /// Whether the node at `path` is on the way to, at, or inside a needed path.
     fn keep(&self, path: &str) -> Keep {
         let mut keep = Keep::No;
+        let first = path.as_bytes().first();
         for p in &self.paths {
+            // Most keys differ from a needed path in their first byte: skip the comparisons.
+            if p.as_bytes().first() != first {
+                continue;
+            }
             if p == path || path.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('.')) {
                 return Keep::All;
             }
