@@ -395,6 +395,16 @@ async function main(argv, io = {}) {
         if (!framer && head) await startFramer();
         if (!stopped && !broken) for (const item of framer.end()) await submit(item, name);
       } catch (e) {
+        if (e instanceof InputError && !stopped && !broken) {
+          // What was decoded before the error is still read, so nothing is lost: its complete
+          // events are judged and a line cut off by the error is rejected with its reason.
+          try {
+            if (!framer && head) await startFramer();
+            if (framer) for (const item of framer.end()) await submit(item, name);
+          } catch (inner) {
+            if (!(inner instanceof InputError)) throw inner;
+          }
+        }
         if (e instanceof InputError || (e.code && e.syscall)) {
           inputErrors.push(`${name}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
         } else {

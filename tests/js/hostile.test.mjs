@@ -291,13 +291,22 @@ test('a truncated gzip file', () => {
   stillWorks();
 });
 
-test('the CLI reports a truncated .gz file as an error', { skip: !fs.existsSync(path.join(ROOT, 'bin/external-ip-lookup-rule.mjs')) }, () => {
+test('the CLI reports a truncated .gz file as an error and still counts what came before the cut', () => {
   const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/external-ip-lookup-rule.mjs'), 'scan', '--format', 'summary', GZ], {
     encoding: 'utf8',
     timeout: 60_000,
   });
   assert.equal(run.status, 2, `exit status ${run.status}\n${run.stderr}`);
   assert.match(run.stderr, /unexpected end of file/);
+  const partial = zlib.gunzipSync(fs.readFileSync(GZ), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+  const physical = partial.split('\n').length - (partial.endsWith('\n') ? 1 : 0);
+  const m = /([\d,]+) events read.*?: ([\d,]+) matched, ([\d,]+) not matched, ([\d,]+) rejected/.exec(run.stderr);
+  assert.ok(m, run.stderr);
+  const [read, matched, unmatched, rejected] = m.slice(1).map((x) => Number(x.replace(/,/g, '')));
+  assert.equal(read, physical, 'every line decompressed before the cut is read');
+  assert.equal(read, matched + unmatched + rejected);
+  assert.ok(matched > 0);
+  assert.ok(rejected <= 1, 'only the line cut off is rejected');
 });
 
 test('the module survives every hostile case, then judges a normal event right', () => {
