@@ -133,24 +133,9 @@ pub fn visit<T: Tree>(
     max_depth: usize,
     f: &mut dyn FnMut(Item<'_>) -> bool,
 ) -> bool {
-    walk(root, path, 0, 0, max_depth, f)
-}
-
-fn walk<T: Tree>(
-    node: &T,
-    path: &FieldPath,
-    seg: usize,
-    depth: usize,
-    max_depth: usize,
-    f: &mut dyn FnMut(Item<'_>) -> bool,
-) -> bool {
-    if depth > max_depth {
-        return f(Item::TooDeep);
-    }
-    let mut buf = String::new();
-    match node.shape(&mut buf) {
-        Shape::Null => false,
-        Shape::Text(s) if seg == path.len() => {
+    follow(root, path, 0, 0, max_depth, &mut |end| match end {
+        End::TooDeep => f(Item::TooDeep),
+        End::Value(_, Shape::Text(s)) => {
             // `take` bounds the count: a 50 MB value costs no more than a 1 KB one (hostile input).
             if s.len() > IGNORE_ABOVE && s.encode_utf16().take(IGNORE_ABOVE + 1).count() > IGNORE_ABOVE {
                 f(Item::TooLong(s.chars().count()))
@@ -158,14 +143,44 @@ fn walk<T: Tree>(
                 f(Item::Text(s))
             }
         }
+        End::Value(_, Shape::Object) => f(Item::Object),
+        End::Value(_, Shape::Null | Shape::Array(_)) => false,
+    })
+}
+
+/// What [`follow`] finds at the end of a path.
+enum End<'a, T> {
+    /// A node that is not an array (arrays are followed into), with its shape.
+    Value(&'a T, Shape<'a>),
+    /// Nesting deeper than the limit: not followed.
+    TooDeep,
+}
+
+/// The one traversal of event access: follows `path` from `node` through objects (a key may hold
+/// one segment or several, dotted) and arrays (every element, at any depth), and calls `at_end`
+/// on what it finds where the path ends, stopping as soon as `at_end` returns true.
+fn follow<T: Tree>(
+    node: &T,
+    path: &FieldPath,
+    seg: usize,
+    depth: usize,
+    max_depth: usize,
+    at_end: &mut dyn FnMut(End<'_, T>) -> bool,
+) -> bool {
+    if depth > max_depth {
+        return at_end(End::TooDeep);
+    }
+    let mut buf = String::new();
+    match node.shape(&mut buf) {
+        Shape::Null => false,
+        Shape::Array(n) => (0..n)
+            .any(|i| node.index(i).is_some_and(|el| follow(&el, path, seg, depth + 1, max_depth, at_end))),
+        shape if seg == path.len() => at_end(End::Value(node, shape)),
         // A scalar where the path goes on: nothing there.
         Shape::Text(_) => false,
-        Shape::Array(n) => {
-            (0..n).any(|i| node.index(i).is_some_and(|el| walk(&el, path, seg, depth + 1, max_depth, f)))
-        }
-        Shape::Object if seg == path.len() => f(Item::Object),
         Shape::Object => (seg + 1..=path.len()).any(|to| {
-            node.get(path.key(seg, to)).is_some_and(|child| walk(&child, path, to, depth + 1, max_depth, f))
+            node.get(path.key(seg, to))
+                .is_some_and(|child| follow(&child, path, to, depth + 1, max_depth, at_end))
         }),
     }
 }
@@ -234,31 +249,10 @@ pub fn visit_nodes<T: Tree>(
     max_depth: usize,
     f: &mut dyn FnMut(&T) -> bool,
 ) -> bool {
-    nodes(root, path, 0, 0, max_depth, f)
-}
-
-fn nodes<T: Tree>(
-    node: &T,
-    path: &FieldPath,
-    seg: usize,
-    depth: usize,
-    max_depth: usize,
-    f: &mut dyn FnMut(&T) -> bool,
-) -> bool {
-    if depth > max_depth {
-        return false;
-    }
-    let mut buf = String::new();
-    match node.shape(&mut buf) {
-        Shape::Null | Shape::Text(_) => false,
-        Shape::Array(n) => {
-            (0..n).any(|i| node.index(i).is_some_and(|el| nodes(&el, path, seg, depth + 1, max_depth, f)))
-        }
-        Shape::Object if seg == path.len() => f(node),
-        Shape::Object => (seg + 1..=path.len()).any(|to| {
-            node.get(path.key(seg, to)).is_some_and(|child| nodes(&child, path, to, depth + 1, max_depth, f))
-        }),
-    }
+    follow(root, path, 0, 0, max_depth, &mut |end| match end {
+        End::Value(node, Shape::Object) => f(node),
+        _ => false,
+    })
 }
 
 /// An Elasticsearch hit (`{ _index, _id, _source }`) split into its parts; any other value is its
