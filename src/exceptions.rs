@@ -362,9 +362,15 @@ fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
 }
 
 impl CompiledItem {
-    /// The field paths the item reads (a nested entry's parent path covers its sub-entries).
+    /// The field paths the item reads (a nested entry's, and its sub-entries' full paths).
     pub fn fields(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.entries.iter().map(|e| e.field.as_str()).collect();
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.entries {
+            out.push(e.field.as_str());
+            if let EntryTest::Nested(subs) = &e.test {
+                out.extend(subs.iter().map(|s| s.field.as_str()));
+            }
+        }
         if !self.os_types.is_empty() {
             out.extend(self.os_fields.iter().map(FieldPath::as_str));
         }

@@ -101,6 +101,24 @@ impl RuleBuilder {
         // Hostile input: bound the fields a query reads (see `Limits::check_fields`).
         self.limits.check_fields(&query.fields)?;
         let (exceptions, exception_warnings) = compile_items(&self.exceptions);
+        // Exception fields are bounded like the query's (hostile input: a field of many segments
+        // makes many keys to try).
+        for item in &exceptions {
+            if let Some(f) =
+                item.fields().into_iter().find(|f| f.split('.').count() > self.limits.max_field_segments)
+            {
+                let name: String = f.chars().take(60).collect();
+                return Err(Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "exception \"{}\": field `{name}` has {} segments, over the limit max_field_segments = {}",
+                        item.label,
+                        f.split('.').count(),
+                        self.limits.max_field_segments
+                    ),
+                ));
+            }
+        }
         let mut warnings = query.warnings.clone();
         warnings.extend(tuning::lint_domains(text, &ast));
         warnings.extend(exception_warnings);

@@ -281,3 +281,14 @@ fn tuning_errors_are_clear() {
     );
     assert!(w.warnings().iter().any(|w| w.kind == "cannot_match_dns_name"));
 }
+
+#[test]
+fn exception_fields_are_bounded_like_the_querys() {
+    let long = vec!["a"; 40].join(".");
+    let items = external_ip_lookup_rule::exceptions_from_value(&json!([{"name": "deep", "entries": [
+        {"field": long, "operator": "included", "type": "exists"}]}]))
+    .unwrap();
+    let e = RuleBuilder::new().exceptions(items).build().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert!(e.message().contains("exception \"deep\"") && e.message().contains("max_field_segments"), "{e}");
+}
