@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 import { startServer } from '../../scripts/serve.mjs';
@@ -123,6 +124,15 @@ export async function editorTextFromDom(page, selector) {
     const lines = [...document.querySelectorAll(`${sel} .cm-line`)];
     return lines.map((l) => l.textContent).join('\n');
   }, selector);
+}
+
+/** What must never happen on a page: a dialog, a request leaving the server, a CSP violation. */
+export function assertClean(log) {
+  assert.deepEqual(log.dialogs, [], 'no dialog opened');
+  assert.deepEqual(log.external, [], 'no request left the page');
+  assert.deepEqual(log.cspViolations, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(log.pageErrors, [], 'no uncaught error');
+  assert.deepEqual(log.consoleErrors, [], 'no console error');
 }
 
 export { rm };

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { assertClean, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
 
 let env;
 before(async () => {
@@ -25,15 +25,6 @@ const eventText = (page) => page.evaluate(() => window.__playground.eventText())
 
 async function waitForBanner(page, state) {
   await page.waitForSelector(`#verdict-banner[data-state="${state}"]`, { timeout: 5000 });
-}
-
-/** What must never happen on a page: a dialog, a request leaving the server, a CSP violation. */
-function assertClean(log) {
-  assert.deepEqual(log.dialogs, [], 'no dialog opened');
-  assert.deepEqual(log.external, [], 'no request left the page');
-  assert.deepEqual(log.cspViolations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(log.pageErrors, [], 'no uncaught error');
-  assert.deepEqual(log.consoleErrors, [], 'no console error');
 }
 
 describe('playground', () => {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { openPage, screenshot, startBrowser } from './helpers.mjs';
+import { assertClean, openPage, screenshot, startBrowser } from './helpers.mjs';
 import { generateEvents, toNdjson } from '../../www/src/generate.mjs';
 
 const require = createRequire(import.meta.url);
@@ -78,14 +78,6 @@ async function collectRows(page) {
     }
     return [...seen.entries()].map(([line, r]) => ({ line, ...r }));
   });
-}
-
-function assertClean(log) {
-  assert.deepEqual(log.dialogs, [], 'no dialog opened');
-  assert.deepEqual(log.external, [], 'no request left the page');
-  assert.deepEqual(log.cspViolations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(log.pageErrors, [], 'no uncaught error');
-  assert.deepEqual(log.consoleErrors, [], 'no console error');
 }
 
 describe('log viewer', () => {
