@@ -220,9 +220,10 @@ function parseEvent() {
 // Rendering
 // ------------------------------------------------------------------------------------------
 
-function renderAll() {
+/** Compiles and renders everything; `typed` when the query editor is the source of the text. */
+function renderAll({ typed = false } = {}) {
   compile();
-  if (baseRule && !queryError) setDoc(queryView, baseRule.query);
+  if (baseRule && !queryError && !typed) setDoc(queryView, baseRule.query);
   renderQueryStatus();
   renderRuleInfo();
   renderTuning();
@@ -860,13 +861,7 @@ async function main() {
     state.query = text;
     state.tuning = emptyTuning();
     state.packs = [];
-    compile();
-    renderQueryStatus();
-    renderRuleInfo();
-    renderTuning();
-    renderExceptionsStatus();
-    evaluateAndRender();
-    scheduleSave();
+    renderAll({ typed: true });
   }, '520px');
   eventView = makeEditor($('#event-editor'), state.eventText, [json(), EditorView.contentAttributes.of({ 'aria-label': 'Event JSON' })], (text) => {
     state.eventText = text;
