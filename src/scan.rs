@@ -120,44 +120,57 @@ impl<'r> ScanContext<'r> {
     }
 }
 
-/// Judges one NDJSON line (without its line break). `utf8_checked` says the caller already
-/// validated the bytes as UTF-8.
+/// Judges one NDJSON line (without its line break) that may not be UTF-8.
+pub(crate) fn judge_bytes(ctx: &ScanContext<'_>, line: &[u8]) -> LineOutcome {
+    if let Ok(text) = std::str::from_utf8(line) {
+        return judge_line(ctx, text);
+    }
+    // The carriage return and byte order mark that judge_line trims are valid UTF-8: what is
+    // left still holds the invalid byte.
+    let mut trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+    trimmed = trimmed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(trimmed);
+    let max = ctx.rule.limits().max_line_bytes;
+    if trimmed.len() > max {
+        return too_long(trimmed.len(), max);
+    }
+    let at = std::str::from_utf8(trimmed).err().map_or(0, |e| e.valid_up_to());
+    LineOutcome::Rejected(format!("invalid UTF-8 at byte {}", at + 1))
+}
+
+fn too_long(len: usize, max: usize) -> LineOutcome {
+    LineOutcome::Rejected(format!("line is {len} bytes, over the limit max_line_bytes = {max}"))
+}
+
+/// Judges one NDJSON line (without its line break).
 ///
 /// A line the pre-filter rules out is only syntax-checked ([`check_object`]); a candidate line is
 /// syntax-checked and then parsed keeping only the fields the rule reads ([`parse_needed`]).
 /// Anything the fast check is not sure of goes through serde_json's full parse, which is the
 /// reference for what is valid and gives the error message.
-pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &[u8], utf8_checked: bool) -> LineOutcome {
+pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &str) -> LineOutcome {
     let line = trim_line(line);
-    if line.iter().all(|b| b.is_ascii_whitespace()) {
+    if line.bytes().all(|b| b.is_ascii_whitespace()) {
         return LineOutcome::Blank;
     }
     let max = ctx.rule.limits().max_line_bytes;
     if line.len() > max {
-        return LineOutcome::Rejected(format!(
-            "line is {} bytes, over the limit max_line_bytes = {max}",
-            line.len()
-        ));
+        return too_long(line.len(), max);
     }
-    if !utf8_checked {
-        if let Err(e) = std::str::from_utf8(line) {
-            return LineOutcome::Rejected(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
-        }
-    }
-    let syntax = check_object(line);
-    if !ctx.prefilter.may_match(line) {
+    let bytes = line.as_bytes();
+    let syntax = check_object(bytes);
+    if !ctx.prefilter.may_match(bytes) {
         return match syntax {
             Check::Object => LineOutcome::Unmatched,
-            Check::Invalid | Check::Unsure => match parse_event(line) {
+            Check::Invalid | Check::Unsure => match parse_event(bytes) {
                 Err(e) => LineOutcome::Rejected(e.message().to_string()),
                 Ok(serde_json::Value::Object(_)) => LineOutcome::Unmatched,
-                Ok(_) => LineOutcome::Rejected(not_an_object(line)),
+                Ok(_) => LineOutcome::Rejected(not_an_object(bytes)),
             },
         };
     }
     let value = match (syntax, &ctx.needed) {
         (Check::Object, Some(needed)) => parse_needed(line, needed).map_err(|e| format!("invalid JSON: {e}")),
-        _ => parse_event(line).map_err(|e| e.message().to_string()),
+        _ => parse_event(bytes).map_err(|e| e.message().to_string()),
     };
     match value {
         Err(message) => LineOutcome::Rejected(message),
@@ -176,14 +189,11 @@ fn not_an_object(line: &[u8]) -> String {
     }
 }
 
-fn trim_line(mut line: &[u8]) -> &[u8] {
-    if let Some(rest) = line.strip_suffix(b"\r") {
+fn trim_line(mut line: &str) -> &str {
+    if let Some(rest) = line.strip_suffix('\r') {
         line = rest;
     }
-    if line.first() == Some(&0xEF) {
-        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    }
-    line
+    line.strip_prefix('\u{FEFF}').unwrap_or(line)
 }
 
 /// Scans NDJSON `bytes`, numbering lines from `first_line`.
@@ -191,17 +201,19 @@ pub(crate) fn scan(rule: &Rule, bytes: &[u8], first_line: u64) -> ScanResult {
     let ctx = ScanContext::new(rule);
     // One pass over all the bytes is cheaper than one per line; lines are checked one by one only
     // when some byte is not UTF-8, to say which.
-    let utf8_checked = std::str::from_utf8(bytes).is_ok();
+    let text = std::str::from_utf8(bytes).ok();
     let mut out = ScanResult::default();
     // Lines found with memchr (SIMD): a byte-at-a-time split took a third of the scan.
-    let lines =
-        memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())).scan(0, |start, end| {
-            let line = &bytes[*start..end];
-            *start = end + 1;
-            Some(line)
-        });
-    for (no, line) in (first_line..).zip(lines) {
-        match judge_line(&ctx, line, utf8_checked) {
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let mut start = 0;
+    for (no, end) in (first_line..).zip(ends) {
+        let outcome = match text {
+            // A line break is ASCII: the slice is on character boundaries.
+            Some(text) => judge_line(&ctx, text.get(start..end).unwrap_or_default()),
+            None => judge_bytes(&ctx, &bytes[start..end]),
+        };
+        start = end + 1;
+        match outcome {
             LineOutcome::Blank => out.counts.blank += 1,
             LineOutcome::Matched => {
                 out.counts.matched += 1;
@@ -237,7 +249,7 @@ impl Rule {
 
     /// Judges one NDJSON line; for callers that stream lines themselves.
     pub fn judge_line(&self, line: &[u8]) -> LineOutcome {
-        judge_line(&ScanContext::new(self), line, false)
+        judge_bytes(&ScanContext::new(self), line)
     }
 }
 
@@ -296,8 +308,8 @@ mod tests {
                 .chain(bundled.lines());
         for line in lines {
             for variant in [line.to_string(), line.replace("lookup_requested", "lookup\\u005frequested")] {
-                let a = judge_line(&fast, variant.as_bytes(), false);
-                let b = judge_line(&full, variant.as_bytes(), false);
+                let a = judge_bytes(&fast, variant.as_bytes());
+                let b = judge_bytes(&full, variant.as_bytes());
                 assert_eq!(std::mem::discriminant(&a), std::mem::discriminant(&b), "{variant}");
                 assert_eq!(a == LineOutcome::Matched, b == LineOutcome::Matched, "{variant}");
             }
