@@ -50,7 +50,11 @@ const MAX_CHECK_DEPTH = 32;
  */
 class RequiredTerms {
   constructor(list) {
-    this.checks = list.map(({ field, terms }) => {
+    // Longer terms are rarer in real data (`lookup_requested` against `network`): the check that
+    // rules most events out runs first, as the native pre-filter orders them.
+    const shortest = (terms) => Math.min(...terms.map((t) => t.length));
+    const ordered = [...list].sort((a, b) => shortest(b.terms) - shortest(a.terms));
+    this.checks = ordered.map(({ field, terms }) => {
       const segs = field.split('.');
       // keys[i][j] is the key made of segments i..j-1, as the engine tries them.
       const keys = segs.map((_, i) => segs.map((__, j) => (j >= i ? segs.slice(i, j + 1).join('.') : '')));
@@ -60,16 +64,29 @@ class RequiredTerms {
 
   /** False when `event` (a plain object) certainly lacks one of the terms. */
   mayMatch(event) {
-    let source = event;
-    if (Object.hasOwn(event, '_source')) {
-      const s = event._source;
-      if (s !== null && typeof s === 'object' && !Array.isArray(s)) source = s;
-    }
-    for (const c of this.checks) {
-      if (!has(source, c, 0, 0)) return false;
+    if (this.checks.length === 0) return true;
+    // The first check reads the event before asking whether it is a hit: reading an object
+    // costs a cache miss, and asking for `_source` first would pay it twice per event.
+    const onEvent = has(event, this.checks[0], 0, 0);
+    const source = hitSource(event);
+    if (source !== undefined) return this.all(source, 0);
+    return onEvent && this.all(event, 1);
+  }
+
+  /** Whether `source` holds the terms of every check from `from` on. */
+  all(source, from) {
+    for (let i = from; i < this.checks.length; i++) {
+      if (!has(source, this.checks[i], 0, 0)) return false;
     }
     return true;
   }
+}
+
+/** The `_source` object of an Elasticsearch hit, or undefined. */
+function hitSource(event) {
+  if (!Object.hasOwn(event, '_source')) return undefined;
+  const s = event._source;
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? s : undefined;
 }
 
 function has(node, c, seg, depth) {

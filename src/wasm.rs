@@ -48,6 +48,8 @@ pub struct WasmRule {
     /// For each field the rule reads, the JS string of every key the traversal may ask for
     /// (indexed by [`FieldPath::key_id`]), made once so that no key crosses per event.
     keys: Vec<Vec<JsValue>>,
+    /// `_source`, `_index` and `_id`, the keys of an Elasticsearch hit.
+    hit_keys: [JsValue; 3],
 }
 
 #[wasm_bindgen(js_class = Rule)]
@@ -95,7 +97,8 @@ impl WasmRule {
         }
         let rule = b.build().map_err(into_js_error)?;
         let keys = rule.compiled().fields.iter().map(make_keys).collect();
-        Ok(WasmRule { rule, keys })
+        let hit_keys = ["_source", "_index", "_id"].map(JsValue::from_str);
+        Ok(WasmRule { rule, keys, hit_keys })
     }
 
     /// The fast path: whether the rule matches an event (object, hit, JSON string or bytes).
@@ -267,34 +270,32 @@ impl WasmRule {
     }
 
     fn read_input(&self, event: &JsValue) -> Result<Input, JsValue> {
-        if let Some(text) = event.as_string() {
-            return parse_json(text.as_bytes());
-        }
-        if event.is_instance_of::<Uint8Array>() {
-            return parse_json(&Uint8Array::from(event.clone()).to_vec());
-        }
-        if event.is_instance_of::<js_sys::ArrayBuffer>() {
-            return parse_json(&Uint8Array::new(event).to_vec());
-        }
-        // `?`: a revoked Proxy throws here; the exception goes back to the caller (see `caught`).
-        let is_array = is_array_checked(event)?;
-        if !event.is_object() || is_array {
-            let what = if is_array {
-                "array".to_string()
-            } else if event.is_null() {
-                "null".to_string()
-            } else {
-                event.js_typeof().as_string().unwrap_or_default()
-            };
-            return Err(type_error(&format!(
-                "an event must be an object, a JSON string or a Uint8Array of JSON, not {what}"
-            )));
+        // A revoked Proxy throws here: the exception goes back to the caller.
+        let kind = event_kind(event);
+        rethrow()?;
+        match kind {
+            INPUT_OBJECT => {}
+            INPUT_STRING => return parse_json(event.as_string().unwrap_or_default().as_bytes()),
+            INPUT_BYTES => return parse_json(&Uint8Array::from(event.clone()).to_vec()),
+            INPUT_BUFFER => return parse_json(&Uint8Array::new(event).to_vec()),
+            k => {
+                let what = match k {
+                    INPUT_ARRAY => "array".to_string(),
+                    _ if event.is_null() => "null".to_string(),
+                    _ => event.js_typeof().as_string().unwrap_or_default(),
+                };
+                return Err(type_error(&format!(
+                    "an event must be an object, a JSON string or a Uint8Array of JSON, not {what}"
+                )));
+            }
         }
         // An Elasticsearch hit: evaluate `_source`, keep `_index` and `_id`.
-        let source = get_own(event, &JsValue::from_str("_source"));
-        if let Some(source) = source.filter(|s| s.is_object() && !caught(is_array_checked(s), true)) {
-            let text = |k: &str| get_own(event, &JsValue::from_str(k)).and_then(|v| v.as_string());
-            return Ok(Input::Object { index: text("_index"), id: text("_id"), source });
+        if let Some(source) = JsNode::member(event, &self.hit_keys[0], &[]).and_then(|n| n.object()) {
+            let text = |k: &JsValue| match JsNode::member(event, k, &[])?.value {
+                Payload::Text(t) => Some(t),
+                _ => None,
+            };
+            return Ok(Input::Object { index: text(&self.hit_keys[1]), id: text(&self.hit_keys[2]), source });
         }
         Ok(Input::Object { source: event.clone(), index: None, id: None })
     }
@@ -304,48 +305,142 @@ fn parse_json(bytes: &[u8]) -> Result<Input, JsValue> {
     crate::rule::parse_event(bytes).map(Input::Json).map_err(into_js_error)
 }
 
-/// An own property (never one inherited from a prototype, so `constructor` or `__proto__` read
-/// only what the event itself holds).
-fn get_own(obj: &JsValue, key: &JsValue) -> Option<JsValue> {
-    if !caught(has_own_checked(obj, key), false) {
-        return None;
-    }
-    caught(Reflect::get(obj, key).map(Some), None)
+/// What [`kind`] answers, as one number: a crossing into JS costs more than what it asks, so a
+/// node's shape is one call, not one per question.
+mod kind {
+    // 0: nothing JSON would carry as a value.
+    pub const STRING: f64 = 1.0;
+    pub const NUMBER: f64 = 2.0;
+    pub const TRUE: f64 = 3.0;
+    pub const FALSE: f64 = 4.0;
+    pub const OBJECT: f64 = 5.0;
+    /// An array of length n is `ARRAY + n`.
+    pub const ARRAY: f64 = 6.0;
 }
 
-// Hostile input: an event's getter or Proxy trap may throw. A JS exception thrown inside an
-// import declared without `catch` unwinds through the wasm frames and leaves the module's stack
-// pointer and borrow flags as they were mid-call; enough of them and the module traps on every
-// call. So every read of an event goes through an import that catches, the first exception is
-// kept here, the value reads as absent, and `matches`/`evaluate` rethrow it once they are done.
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = hasOwn)]
-    fn has_own_checked(obj: &JsValue, key: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn is_array_checked(value: &JsValue) -> Result<bool, JsValue>;
 }
 
-thread_local! {
-    static THROWN: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+// The reads of the traversal, each one crossing instead of two to five.
+//
+// Hostile input: an event's getter or Proxy trap may throw. A JS exception thrown inside an
+// import declared without `catch` unwinds through the wasm frames and leaves the module's stack
+// pointer and borrow flags as they were mid-call; enough of them and the module traps on every
+// call. So every read of an event catches in JS, keeps the first exception, and answers "absent";
+// `matches`/`evaluate` rethrow it once they are done ([`rethrow`]). Catching here rather than with
+// wasm-bindgen's `catch` also spares a closure per read, which showed as garbage-collector time.
+#[wasm_bindgen(inline_js = r#"
+let pending;
+function keep(e) {
+  if (pending === undefined) pending = [e];
 }
-
-/// The value of `r`, or `fallback` after keeping the exception (the first one) for [`rethrow`].
-fn caught<T>(r: Result<T, JsValue>, fallback: T) -> T {
-    r.unwrap_or_else(|e| {
-        THROWN.with(|t| {
-            t.borrow_mut().get_or_insert(e);
-        });
-        fallback
-    })
+export function take_thrown() {
+  const p = pending;
+  pending = undefined;
+  return p;
 }
-
-/// Throws the exception an event's getter or trap threw during the evaluation, if any.
-fn rethrow() -> Result<(), JsValue> {
-    match THROWN.with(|t| t.borrow_mut().take()) {
-        Some(e) => Err(e),
-        None => Ok(()),
+// The value the last `own_kind`/`element_kind` read, for `last_value`/`last_string`/`last_number`.
+let last;
+export function own_kind(obj, key) {
+  try {
+    if (!Object.hasOwn(obj, key)) return -1;
+    last = obj[key];
+    return kind(last);
+  } catch (e) {
+    keep(e);
+    return -1;
+  }
+}
+export function element_kind(arr, i) {
+  try {
+    last = arr[i];
+    return kind(last);
+  } catch (e) {
+    keep(e);
+    return 0;
+  }
+}
+export function last_value() {
+  const v = last;
+  last = undefined;
+  return v;
+}
+export function last_string() {
+  const v = last;
+  last = undefined;
+  return v;
+}
+export function last_number() {
+  const v = last;
+  last = undefined;
+  return v;
+}
+function kind(v) {
+  try {
+    switch (typeof v) {
+      case 'string': return 1;
+      case 'number': return Number.isFinite(v) ? 2 : 0;
+      case 'boolean': return v ? 3 : 4;
+      case 'object': {
+        if (v === null) return 0;
+        if (!Array.isArray(v)) return 5;
+        const n = v.length;
+        return typeof n === 'number' ? 6 + n : 6;
+      }
+      default: return 0;
     }
+  } catch (e) {
+    keep(e);
+    return 0;
+  }
+}
+export function event_kind(v) {
+  try {
+    if (typeof v === 'string') return 1;
+    if (v instanceof Uint8Array) return 2;
+    if (v instanceof ArrayBuffer) return 3;
+    if (v === null || typeof v !== 'object') return 0;
+    return Array.isArray(v) ? 5 : 4;
+  } catch (e) {
+    keep(e);
+    return 0;
+  }
+}
+"#)]
+extern "C" {
+    /// The [`kind`] of `obj[key]` if `key` is an own property of `obj`, else -1; the value is
+    /// kept for one `last_*` call.
+    fn own_kind(obj: &JsValue, key: &JsValue) -> f64;
+    /// The [`kind`] of `arr[i]`; the value is kept for one `last_*` call.
+    fn element_kind(arr: &JsValue, i: u32) -> f64;
+    /// The value the last `own_kind` or `element_kind` read.
+    fn last_value() -> JsValue;
+    /// The same, a string (its kind said so).
+    fn last_string() -> String;
+    /// The same, a finite number (its kind said so).
+    fn last_number() -> f64;
+    /// What an argument of `matches`/`evaluate` is: one of the `INPUT_` constants.
+    fn event_kind(value: &JsValue) -> u32;
+    /// `[exception]` for the first exception a read caught since the last call, or `undefined`.
+    fn take_thrown() -> JsValue;
+}
+
+const INPUT_STRING: u32 = 1;
+const INPUT_BYTES: u32 = 2;
+const INPUT_BUFFER: u32 = 3;
+const INPUT_OBJECT: u32 = 4;
+const INPUT_ARRAY: u32 = 5;
+
+/// Throws the exception an event's getter or trap threw during the reads, if any.
+fn rethrow() -> Result<(), JsValue> {
+    let thrown = take_thrown();
+    if thrown.is_undefined() {
+        return Ok(());
+    }
+    Err(thrown.unchecked_into::<Array>().get(0))
 }
 
 /// A JS event read in place. A value nested deeper than the limit on a path the rule reads (a
@@ -362,10 +457,9 @@ impl Event for JsEvent<'_> {
         let Some(field) = self.fields.iter().position(|p| p.as_str() == path.as_str()) else {
             // A field outside the query (an exception's): its keys are made for this call.
             let keys = make_keys(path);
-            let node = JsNode { value: self.root.clone(), keys: &keys };
-            return visit(&node, path, max_depth, f);
+            return visit(&JsNode::object_node(&self.root, &keys), path, max_depth, f);
         };
-        let node = JsNode { value: self.root.clone(), keys: &self.keys[field] };
+        let node = JsNode::object_node(&self.root, &self.keys[field]);
         visit(&node, path, max_depth, f)
     }
 
@@ -376,10 +470,10 @@ impl Event for JsEvent<'_> {
         f: &mut dyn FnMut(&dyn Event) -> bool,
     ) -> bool {
         let keys = make_keys(path);
-        let node = JsNode { value: self.root.clone(), keys: &keys };
-        visit_nodes(&node, path, max_depth, &mut |obj: &JsNode<'_>| {
-            let sub = JsEvent { root: obj.value.clone(), keys: &[], fields: &[] };
-            f(&sub)
+        visit_nodes(&JsNode::object_node(&self.root, &keys), path, max_depth, &mut |obj: &JsNode<'_>| {
+            // visit_nodes calls back on objects only.
+            let Payload::Js(root) = &obj.value else { return false };
+            f(&JsEvent { root: root.clone(), keys: &[], fields: &[] })
         })
     }
 }
@@ -388,53 +482,87 @@ fn make_keys(path: &FieldPath) -> Vec<JsValue> {
     path.keys().into_iter().map(|k| k.map_or(JsValue::UNDEFINED, JsValue::from_str)).collect()
 }
 
+/// A node of a JS event: its kind and, where the traversal reads it, its value, read from JS in
+/// one or two crossings ([`own_kind`] then one `last_*`).
 struct JsNode<'k> {
-    value: JsValue,
+    kind: f64,
+    value: Payload,
     keys: &'k [JsValue],
+}
+
+enum Payload {
+    /// An object or an array, to read on from.
+    Js(JsValue),
+    Text(String),
+    Number(f64),
+    /// A boolean or nothing JSON would carry: the kind says all.
+    Nothing,
+}
+
+impl<'k> JsNode<'k> {
+    /// A node known to be an object (an event, a hit's `_source`).
+    fn object_node(value: &JsValue, keys: &'k [JsValue]) -> JsNode<'k> {
+        JsNode { kind: kind::OBJECT, value: Payload::Js(value.clone()), keys }
+    }
+
+    /// The own property `key` of `obj` (never one inherited from a prototype, so `constructor` or
+    /// `__proto__` read only what the event itself holds).
+    fn member(obj: &JsValue, key: &JsValue, keys: &'k [JsValue]) -> Option<JsNode<'k>> {
+        let kind = own_kind(obj, key);
+        (kind >= 0.0).then(|| JsNode::read(kind, keys))
+    }
+
+    /// The node whose kind was just read, with the value [`last_value`] and its kin hold.
+    fn read(kind: f64, keys: &'k [JsValue]) -> JsNode<'k> {
+        let value = match kind {
+            kind::STRING => Payload::Text(last_string()),
+            kind::NUMBER => Payload::Number(last_number()),
+            k if k == kind::OBJECT || k >= kind::ARRAY => Payload::Js(last_value()),
+            _ => Payload::Nothing,
+        };
+        JsNode { kind, value, keys }
+    }
+
+    /// The JS object this node is, if it is one (not an array).
+    fn object(self) -> Option<JsValue> {
+        match self.value {
+            Payload::Js(v) if self.kind == kind::OBJECT => Some(v),
+            _ => None,
+        }
+    }
 }
 
 impl Tree for JsNode<'_> {
     fn shape<'s>(&'s self, buf: &'s mut String) -> Shape<'s> {
-        let v = &self.value;
-        if let Some(s) = v.as_string() {
-            *buf = s;
-            return Shape::Text(buf);
-        }
-        if let Some(n) = v.as_f64() {
-            if !n.is_finite() {
-                // JSON.stringify writes NaN and Infinity as null.
-                return Shape::Null;
+        match (&self.value, self.kind) {
+            (Payload::Text(t), _) => Shape::Text(t),
+            (Payload::Number(n), _) => {
+                if n.fract() == 0.0 && n.abs() < 1e21 {
+                    let _ = write!(buf, "{n:.0}");
+                } else {
+                    let _ = write!(buf, "{n}");
+                }
+                Shape::Text(buf)
             }
-            if n.fract() == 0.0 && n.abs() < 1e21 {
-                let _ = write!(buf, "{n:.0}");
-            } else {
-                let _ = write!(buf, "{n}");
-            }
-            return Shape::Text(buf);
+            (_, kind::TRUE) => Shape::Text("true"),
+            (_, kind::FALSE) => Shape::Text("false"),
+            (Payload::Js(_), kind::OBJECT) => Shape::Object,
+            // An array's length is below 2^32.
+            (Payload::Js(_), k) if k >= kind::ARRAY => Shape::Array((k - kind::ARRAY) as usize),
+            // null, undefined, NaN and the infinities (JSON.stringify writes null), functions,
+            // symbols, bigints: nothing JSON would carry as a value.
+            _ => Shape::Null,
         }
-        if let Some(b) = v.as_bool() {
-            return Shape::Text(if b { "true" } else { "false" });
-        }
-        if caught(is_array_checked(v), false) {
-            let length = caught(Reflect::get(v, &JsValue::from_str("length")), JsValue::UNDEFINED);
-            return Shape::Array(length.as_f64().unwrap_or(0.0) as usize);
-        }
-        if v.is_object() {
-            return Shape::Object;
-        }
-        // null, undefined, functions, symbols, bigints: nothing JSON would carry as a value.
-        Shape::Null
     }
 
     fn get(&self, key: PathKey<'_>) -> Option<Self> {
-        let k = self.keys.get(key.id)?;
-        let value = get_own(&self.value, k)?;
-        Some(JsNode { value, keys: self.keys })
+        let Payload::Js(obj) = &self.value else { return None };
+        JsNode::member(obj, self.keys.get(key.id)?, self.keys)
     }
 
     fn index(&self, i: usize) -> Option<Self> {
-        let value = caught(Reflect::get(&self.value, &JsValue::from(i as u32)), JsValue::UNDEFINED);
-        Some(JsNode { value, keys: self.keys })
+        let Payload::Js(arr) = &self.value else { return None };
+        Some(JsNode::read(element_kind(arr, i as u32), self.keys))
     }
 }
 

@@ -152,6 +152,21 @@ describe('input forms', () => {
     }
   });
 
+  test('the JS pre-check reads a hit\'s _source only, and a rule without exact terms skips it', () => {
+    // The event around _source holds the terms, _source does not: no match; and the reverse.
+    const outer = { ...matchingEvent(), _source: { ...matchingEvent(), event: { category: ['network'], action: 'x' } } };
+    assert.equal(matches(outer), false);
+    assert.equal(evaluate(outer).matched, false);
+    const inner = { event: { action: 'other' }, _source: matchingEvent() };
+    assert.equal(matches(inner), true);
+    assert.equal(evaluate(inner).matched, true);
+    // No term the check could require: every event goes to the engine.
+    const anyDns = compileRule({ query: 'any where dns.question.name : "*.org"' });
+    assert.equal(anyDns.matches({ dns: { question: { name: 'api.ipify.org' } } }), true);
+    assert.equal(anyDns.matches({ dns: { question: { name: 'example.com' } } }), false);
+    assert.equal(anyDns.matches({ _source: { dns: { question: { name: 'a.org' } } } }), true);
+  });
+
   test('a hit without _index or _id keeps what it has', () => {
     const v = evaluate({ _id: 'only-id', _source: matchingEvent() });
     assert.equal(v.matched, true);
