@@ -7,12 +7,23 @@
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 
-static CATALOG_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
+/// A version as build.rs embeds it: its key, and its metadata and samples as JSON texts parsed
+/// when first asked for (a fresh wasm instance that compiles one rule parses one version's
+/// metadata, and no samples).
+struct Embedded {
+    version: &'static str,
+    stack: &'static str,
+    default: bool,
+    info: &'static str,
+    samples: &'static str,
+}
+
+// DEFAULT_VERSION, EMBEDDED and PACKS_JSON.
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
 /// A rule version's metadata, as Elastic publishes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,111 +168,63 @@ pub struct Pack {
     pub patterns: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct CatalogFile {
-    default: String,
-    /// Each version as text, parsed when first asked for: a fresh wasm instance that compiles one
-    /// rule parses one version, not four.
-    versions: Vec<Box<RawValue>>,
-    packs: Vec<Pack>,
-}
+/// A version's metadata and samples, parsed on first use.
+type Parsed = OnceLock<(RuleInfo, LazySamples)>;
 
-/// The fields of a version that [`versions`] lists, read without parsing the rest.
-#[derive(Deserialize)]
-struct VersionKey {
-    version: String,
-    stack: String,
-    default: bool,
-}
-
-#[derive(Deserialize)]
-struct VersionFile {
-    #[serde(flatten)]
-    info: RuleInfo,
-    /// Kept as text until asked for: most of the catalog's bytes, and no rule needs them to
-    /// compile.
-    samples: Box<RawValue>,
-}
-
-/// A version: its key, its text, and its metadata and samples once parsed.
-type VersionSlot = (VersionKey, Box<RawValue>, OnceLock<(RuleInfo, LazySamples)>);
-
-pub(crate) struct Catalog {
-    pub default: String,
-    versions: Vec<VersionSlot>,
-    pub packs: Vec<Pack>,
-}
+/// One slot per embedded version, in catalog order.
+static PARSED: [Parsed; EMBEDDED.len()] = [const { OnceLock::new() }; EMBEDDED.len()];
 
 /// A version's samples, parsed on first use.
 #[derive(Debug)]
 pub(crate) struct LazySamples {
-    raw: Box<RawValue>,
+    raw: &'static str,
     parsed: OnceLock<Vec<Sample>>,
 }
 
 impl LazySamples {
     pub(crate) fn get(&self) -> &[Sample] {
-        self.parsed.get_or_init(|| serde_json::from_str(self.raw.get()).expect("embedded samples are valid"))
+        // build.rs checked the samples' shape; a failure here is a build defect, caught by every
+        // test.
+        self.parsed.get_or_init(|| serde_json::from_str(self.raw).expect("embedded samples are valid"))
     }
-}
-
-pub(crate) fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        // build.rs wrote this JSON from the TOML files and checked its shape; a failure here is a
-        // build defect, caught by every test.
-        let file: CatalogFile = serde_json::from_str(CATALOG_JSON).expect("embedded catalog is valid");
-        Catalog {
-            default: file.default,
-            versions: file
-                .versions
-                .into_iter()
-                .map(|raw| {
-                    let key: VersionKey = serde_json::from_str(raw.get()).expect("embedded catalog is valid");
-                    (key, raw, OnceLock::new())
-                })
-                .collect(),
-            packs: file.packs,
-        }
-    })
 }
 
 /// The published versions, oldest first.
 pub fn versions() -> Vec<VersionEntry> {
-    catalog()
-        .versions
+    EMBEDDED
         .iter()
-        .map(|(k, _, _)| VersionEntry {
-            version: k.version.clone(),
-            stack: k.stack.clone(),
-            default: k.default,
+        .map(|e| VersionEntry {
+            version: e.version.to_string(),
+            stack: e.stack.to_string(),
+            default: e.default,
         })
         .collect()
 }
 
 /// The coverage packs.
 pub fn packs() -> &'static [Pack] {
-    &catalog().packs
+    static PACKS: OnceLock<Vec<Pack>> = OnceLock::new();
+    PACKS.get_or_init(|| serde_json::from_str(PACKS_JSON).expect("embedded packs are valid"))
 }
 
 /// The default version (`"102"`).
 pub fn default_version() -> &'static str {
-    &catalog().default
+    DEFAULT_VERSION
 }
 
 /// A version's metadata and samples, or an error listing the known versions.
 pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, LazySamples)> {
-    let c = catalog();
-    let (_, raw, parsed) = c.versions.iter().find(|(k, _, _)| k.version == version).ok_or_else(|| {
-        let known: Vec<&str> = c.versions.iter().map(|(k, _, _)| k.version.as_str()).collect();
+    let at = EMBEDDED.iter().position(|e| e.version == version).ok_or_else(|| {
+        let known: Vec<&str> = EMBEDDED.iter().map(|e| e.version).collect();
         Error::new(
             ErrorKind::UnknownVersion,
             format!("unknown rule version \"{version}\"; known versions: {}", known.join(", ")),
         )
     })?;
-    Ok(parsed.get_or_init(|| {
-        let file: VersionFile = serde_json::from_str(raw.get()).expect("embedded catalog is valid");
-        (file.info, LazySamples { raw: file.samples, parsed: OnceLock::new() })
+    let e = &EMBEDDED[at];
+    Ok(PARSED[at].get_or_init(|| {
+        let info: RuleInfo = serde_json::from_str(e.info).expect("embedded catalog is valid");
+        (info, LazySamples { raw: e.samples, parsed: OnceLock::new() })
     }))
 }
 

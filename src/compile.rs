@@ -322,15 +322,17 @@ impl Compiler<'_> {
     fn lint_patterns(&mut self, p: &Predicate, case_insensitive: bool) {
         let texts: Vec<(&str, Span)> =
             p.values.iter().filter_map(|l| Some((l.value.as_text()?, l.span))).collect();
+        // Folded once, not once per pair: the pairwise check runs at every compile, start-up
+        // included.
+        let folded: Vec<_> = texts.iter().map(|(t, _)| fold(t, case_insensitive)).collect();
         let pairwise = texts.len() <= MAX_LINT_PAIRWISE;
         let mut seen = HashSet::new();
-        for (text, span) in &texts {
-            if !seen.insert(fold(text, case_insensitive)) {
+        for (i, (text, span)) in texts.iter().enumerate() {
+            if !seen.insert(&folded[i]) {
                 self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), *span);
-            } else if let Some((by, _)) = texts
-                .iter()
-                .take(if pairwise { texts.len() } else { 0 })
-                .find(|(other, _)| subsumes(other, text, case_insensitive))
+            } else if let Some(by) = (0..if pairwise { texts.len() } else { 0 })
+                .find(|&j| subsumes(&folded[j], &folded[i], false))
+                .map(|j| texts[j].0)
             {
                 self.warn(
                     "subsumed_entry",
