@@ -377,6 +377,11 @@ export interface Counts {
 export interface ScanResult {
   /** 1-based line numbers of the events the rule matched. */
   matched: number[];
+  /**
+   * Where each matched line starts, as a byte offset into the scanned bytes (UTF-8 bytes when a
+   * string was passed), in the order of `matched`.
+   */
+  offsets: number[];
   /** Rejected lines, with the reason. */
   errors: LineError[];
   counts: Counts;

@@ -70,6 +70,7 @@ class Engine {
     let counts = { ...scan.counts };
     let errs = scan.errors;
     let matched = scan.matched;
+    let offsets = scan.offsets;
     let stopAt = Infinity;
     let stopped = false;
     if (this.strict && errs.length > 0) {
@@ -77,6 +78,7 @@ class Engine {
       stopped = true;
       errs = [errs[0]];
       matched = matched.filter((l) => l < stopAt);
+      offsets = offsets.slice(0, matched.length); // both ascend
       // Counts of the lines up to and including the first rejected one.
       let end = 0;
       for (let i = 1; i <= stopAt; i++) {
@@ -135,29 +137,30 @@ class Engine {
         items.push(this._verdictItem(file, line, text, verdict));
       });
     } else if (this.output !== 'none') {
-      for (const m of matched) {
-        walkTo(m, (i, s, e) => {
-          if (i !== m) return;
-          const line = lineNo(i);
-          const text = lineText(bytes, s, e);
-          let doc;
-          let verdict;
-          try {
-            doc = JSON.parse(text);
-            if (this.output === 'alerts' || this.mapsInput) verdict = this.rule.evaluate(text);
-          } catch (err) {
-            this._demote(result, true, file, line, err);
-            return;
-          }
-          const source = ecsSource(splitHit(doc).source, verdict);
-          if (stats) addToStats(stats, source);
-          if (this.output === 'alerts') {
-            const o = { text, verdict, file, line, now: this.now };
-            items.push(this.serialize ? `${alertJson(this.alertContext, doc, o)}\n` : buildAlert(this.alertContext, doc, o));
-          } else if (records) {
-            records.push({ file, line, text, ...replayTimes(source, this.primaryField) });
-          }
-        });
+      // Only the matched lines, found by the offsets the scan reports.
+      for (let k = 0; k < matched.length; k++) {
+        const s = offsets[k];
+        const nl = bytes.indexOf(0x0a, s);
+        const e = nl < 0 ? bytes.length : nl;
+        const line = lineNo(matched[k]);
+        const text = lineText(bytes, s, e);
+        let doc;
+        let verdict;
+        try {
+          doc = JSON.parse(text);
+          if (this.output === 'alerts' || this.mapsInput) verdict = this.rule.evaluate(text);
+        } catch (err) {
+          this._demote(result, true, file, line, err);
+          continue;
+        }
+        const source = ecsSource(splitHit(doc).source, verdict);
+        if (stats) addToStats(stats, source);
+        if (this.output === 'alerts') {
+          const o = { text, verdict, file, line, now: this.now };
+          items.push(this.serialize ? `${alertJson(this.alertContext, doc, o)}\n` : buildAlert(this.alertContext, doc, o));
+        } else if (records) {
+          records.push({ file, line, text, ...replayTimes(source, this.primaryField) });
+        }
       }
     }
     if (this.serialize) result.text = items.join('');

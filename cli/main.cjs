@@ -35,18 +35,31 @@ function drained(stream) {
   });
 }
 
-/** Chunks of a file, read into one reused buffer: the consumer copies each before the next. */
+/**
+ * Chunks of a file, read into two reused buffers: the consumer copies each before asking for the
+ * next. The next chunk is read while the consumer works on this one, so judging a batch and
+ * waiting for the disk overlap (the main thread sat idle for a fifth of a scan otherwise).
+ */
 async function* fileChunks(file, counter, chunkSize = 256 << 10) {
   const fh = await fs.promises.open(file, 'r');
+  const bufs = [Buffer.allocUnsafeSlow(chunkSize), Buffer.allocUnsafeSlow(chunkSize)];
+  let which = 0;
+  let reading = fh.read(bufs[which], 0, chunkSize, null);
   try {
-    const buf = Buffer.allocUnsafeSlow(chunkSize);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+      const { bytesRead } = await reading;
+      reading = null;
       if (bytesRead === 0) return;
       counter.bytes += bytesRead;
-      yield buf.subarray(0, bytesRead);
+      const chunk = bufs[which].subarray(0, bytesRead);
+      which ^= 1;
+      // The other buffer is free: the consumer copied its chunk before asking for this one.
+      reading = fh.read(bufs[which], 0, chunkSize, null);
+      yield chunk;
     }
   } finally {
+    // A read still in flight when the consumer stops early must end before the file closes.
+    if (reading) await reading.catch(() => {});
     await fh.close();
   }
 }

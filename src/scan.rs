@@ -20,6 +20,9 @@ use crate::sparse::{parse_needed, Needed};
 pub struct ScanResult {
     /// 1-based line numbers of the events the rule matched.
     pub matched: Vec<u64>,
+    /// The byte offset in the scanned bytes where each matched line starts, in the order of
+    /// `matched`: callers slice the matched lines out without splitting the input again.
+    pub offsets: Vec<u64>,
     /// Rejected lines, with the reason.
     pub errors: Vec<LineError>,
     /// Counts; `lines == matched + unmatched + rejected` always.
@@ -212,12 +215,14 @@ pub(crate) fn scan(rule: &Rule, bytes: &[u8], first_line: u64) -> ScanResult {
             Some(text) => judge_line(&ctx, text.get(start..end).unwrap_or_default()),
             None => judge_bytes(&ctx, &bytes[start..end]),
         };
+        let line_start = start;
         start = end + 1;
         match outcome {
             LineOutcome::Blank => out.counts.blank += 1,
             LineOutcome::Matched => {
                 out.counts.matched += 1;
                 out.matched.push(no);
+                out.offsets.push(line_start as u64);
             }
             LineOutcome::Unmatched => out.counts.unmatched += 1,
             LineOutcome::Rejected(message) => {
@@ -265,6 +270,8 @@ mod tests {
         let text = format!("{HIT}\n\n{{\"a\":1}}\nnot json\n[1]\n{HIT}\r\n");
         let r = rule.scan_ndjson(text.as_bytes());
         assert_eq!(r.matched, [1, 6]);
+        let sixth = text.split('\n').take(5).map(|l| l.len() + 1).sum::<usize>();
+        assert_eq!(r.offsets, [0, sixth as u64]);
         assert_eq!(r.counts, Counts { lines: 5, matched: 2, unmatched: 1, rejected: 2, blank: 1 });
         assert_eq!(r.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [4, 5]);
         assert!(r.errors[0].message.starts_with("invalid JSON"), "{:?}", r.errors);

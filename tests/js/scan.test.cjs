@@ -16,16 +16,29 @@ function addsUp(r) {
   const c = r.counts;
   assert.equal(c.lines, c.matched + c.unmatched + c.rejected, JSON.stringify(c));
   assert.equal(c.matched, r.matched.length);
+  assert.equal(c.matched, r.offsets.length);
   assert.equal(c.rejected, r.errors.length);
   for (const list of [r.matched, r.errors.map((e) => e.line)]) {
     assert.deepEqual([...list].sort((a, b) => a - b), list, 'line numbers ascend');
   }
 }
 
-test('a result has matched lines, errors and counts', () => {
-  const r = scanNdjson(`${HIT}\n${MISS}\n`);
-  assert.deepEqual(Object.keys(r).sort(), ['counts', 'errors', 'matched']);
-  assert.deepEqual(r, { matched: [1], errors: [], counts: { lines: 2, matched: 1, unmatched: 1, rejected: 0, blank: 0 } });
+test('a result has matched lines, their offsets, errors and counts', () => {
+  const r = scanNdjson(`${MISS}\n${HIT}\n`);
+  assert.deepEqual(Object.keys(r).sort(), ['counts', 'errors', 'matched', 'offsets']);
+  const at = Buffer.byteLength(`${MISS}\n`);
+  assert.deepEqual(r, { matched: [2], offsets: [at], errors: [], counts: { lines: 2, matched: 1, unmatched: 1, rejected: 0, blank: 0 } });
+});
+
+test('offsets are UTF-8 byte offsets and slice out the matched lines', () => {
+  const text = `{"note":"é😀"}\n${HIT}\n\n${MISS}\n${HIT}`;
+  const buf = Buffer.from(text);
+  const r = scanNdjson(text);
+  assert.deepEqual(r.matched, [2, 5]);
+  for (const at of r.offsets) {
+    const end = buf.indexOf(0x0a, at);
+    assert.equal(buf.toString('utf8', at, end < 0 ? buf.length : end), HIT);
+  }
 });
 
 test('Buffer, Uint8Array, ArrayBuffer and string give the same result', () => {
@@ -61,9 +74,12 @@ test('blank lines are counted apart, and a final line break starts no line', () 
 
 test('CRLF line ends are lines like LF ones', () => {
   const lf = scanNdjson(`${HIT}\n${MISS}\n\n${HIT}\n`);
-  const crlf = scanNdjson(`${HIT}\r\n${MISS}\r\n\r\n${HIT}\r\n`);
-  assert.deepEqual(crlf, lf);
+  const crlfText = `${HIT}\r\n${MISS}\r\n\r\n${HIT}\r\n`;
+  const crlf = scanNdjson(crlfText);
+  assert.deepEqual({ ...crlf, offsets: undefined }, { ...lf, offsets: undefined });
   assert.deepEqual(crlf.matched, [1, 4]);
+  // The offsets count the carriage returns.
+  assert.deepEqual(crlf.offsets, [0, crlfText.lastIndexOf(HIT)]);
 });
 
 test('a UTF-8 byte-order mark before the first line is skipped', () => {
