@@ -343,6 +343,7 @@ impl Compiler<'_> {
         }
     }
 
+    #[cold]
     fn warn(&mut self, kind: &'static str, message: String, span: Span) {
         let (line, column) = self.locator.locate(span.start);
         self.warnings.push(Warning { kind, message, line, column });

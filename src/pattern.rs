@@ -219,6 +219,8 @@ fn to_glob(pattern: &str) -> String {
 
 /// The reference matcher: EQL wildcard semantics over code points, anchored, `*` any run, `?` one
 /// code point, ASCII-only case folding when `case_insensitive`.
+// Not inlined: callers on the compile path (the lint) would carry its code into start-up.
+#[inline(never)]
 pub fn wildcard_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
@@ -271,25 +273,18 @@ pub fn subsumes(a: &str, b: &str, case_insensitive: bool) -> bool {
     if !b.contains(['*', '?']) {
         return wildcard_match(a, b, case_insensitive);
     }
-    // Common shape in rules: both are `*suffix` or `prefix*`.
+    // Common shape in rules: both are `*suffix` or `prefix*`. Compared as bytes, without
+    // lower-cased copies: this runs for every pair of a list at every compile, start-up included.
+    let plain = |s: &str| !s.contains(['*', '?']);
+    let eq = |x: &[u8], y: &[u8]| if case_insensitive { x.eq_ignore_ascii_case(y) } else { x == y };
     if let (Some(sa), Some(sb)) = (a.strip_prefix('*'), b.strip_prefix('*')) {
-        if !sa.contains(['*', '?']) && !sb.contains(['*', '?']) {
-            let (sa, sb) = if case_insensitive {
-                (sa.to_ascii_lowercase(), sb.to_ascii_lowercase())
-            } else {
-                (sa.to_string(), sb.to_string())
-            };
-            return sb.ends_with(&sa);
+        if plain(sa) && plain(sb) {
+            return sb.len() >= sa.len() && eq(&sb.as_bytes()[sb.len() - sa.len()..], sa.as_bytes());
         }
     }
     if let (Some(pa), Some(pb)) = (a.strip_suffix('*'), b.strip_suffix('*')) {
-        if !pa.contains(['*', '?']) && !pb.contains(['*', '?']) {
-            let (pa, pb) = if case_insensitive {
-                (pa.to_ascii_lowercase(), pb.to_ascii_lowercase())
-            } else {
-                (pa.to_string(), pb.to_string())
-            };
-            return pb.starts_with(&pa);
+        if plain(pa) && plain(pb) {
+            return pb.len() >= pa.len() && eq(&pb.as_bytes()[..pa.len()], pa.as_bytes());
         }
     }
     false
