@@ -43,6 +43,9 @@ const result = await build({
   // The page must never fetch anything at run time but its own files.
   external: [],
   logLevel: 'warning',
+  // wasm-bindgen's web glue imports its inline JS snippet once per imported function and lists
+  // each under the same key: every duplicate is the same module namespace, so nothing is lost.
+  logOverride: { 'duplicate-object-key': 'silent' },
   metafile: true,
 });
 await copyFile(wasm, join(dist, wasmName));
