@@ -36,6 +36,27 @@ pub(crate) struct CompiledQuery {
     pub warnings: Vec<Warning>,
 }
 
+impl CompiledQuery {
+    /// The source text of every clause, as explained verdicts carry them (the wasm bindings
+    /// intern them, so that each verdict reuses the JS strings instead of decoding new ones).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn clause_texts(&self) -> Vec<&str> {
+        fn walk<'s>(node: &Node, source: &'s str, out: &mut Vec<&'s str>) {
+            out.push(node.span.text(source));
+            match &node.kind {
+                NodeKind::All { children, .. } | NodeKind::Any(children) => {
+                    children.iter().for_each(|c| walk(c, source, out))
+                }
+                NodeKind::Not(child) => walk(child, source, out),
+                NodeKind::Leaf(_) | NodeKind::Const(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &self.source, &mut out);
+        out
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
     pub kind: NodeKind,

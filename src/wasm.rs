@@ -97,6 +97,11 @@ impl WasmRule {
         }
         let rule = b.build().map_err(into_js_error)?;
         let keys = rule.compiled().fields.iter().map(make_keys).collect();
+        // Every explained verdict carries these texts (the root's is the whole query): interned,
+        // each verdict reuses the same JS strings instead of decoding and collecting new ones.
+        for clause in rule.compiled().clause_texts() {
+            wasm_bindgen::intern(clause);
+        }
         let hit_keys = ["_source", "_index", "_id"].map(JsValue::from_str);
         Ok(WasmRule { rule, keys, hit_keys })
     }
