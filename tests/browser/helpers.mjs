@@ -102,11 +102,15 @@ export async function openPage(env, path = '', { viewport = { width: 1440, heigh
   return { page, context, log };
 }
 
-/** Screenshots go to test-results/screenshots/; `doc` also writes docs/screenshots/NAME.png. */
+/**
+ * Screenshots go to test-results/screenshots/. With UPDATE_DOC_SCREENSHOTS=1, `doc` also writes
+ * docs/screenshots/NAME.png (the README's pictures); a plain test run leaves the checkout clean,
+ * since every render differs by a few bytes.
+ */
 export async function screenshot(page, name, { doc = false, fullPage = false } = {}) {
   const file = join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
-  if (doc) await page.screenshot({ path: join(DOC_SHOTS, `${doc === true ? name : doc}.png`), fullPage });
+  if (doc && process.env.UPDATE_DOC_SCREENSHOTS === '1') await page.screenshot({ path: join(DOC_SHOTS, `${doc === true ? name : doc}.png`), fullPage });
   return file;
 }
 
