@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Benchmark of the command line on a large file (not a test): generates an NDJSON file of
 // Elastic Defend-like events in the temporary directory (1 GiB by default), runs
-// `external-ip-lookup-rule scan` on it (alerts to /dev/null) with 1 and with 2 worker threads,
+// `external-ip-lookup-rule scan` on it (alerts to /dev/null, then `--format summary`, which
+// writes no per-alert output and so shows the CLI's floor) with 1 and with 2 worker threads,
 // prints throughput and peak memory (maximum resident set size of the child process, from
 // /usr/bin/time -v, or from /proc/<pid>/status VmHWM), and deletes the file.
 //
-//   node bench/cli-1gb.mjs [--size 1g] [--workers 1,2] [--keep] [--limit-mb 200]
+//   node bench/cli-1gb.mjs [--size 1g] [--workers 1,2] [--formats alerts,summary] [--keep] [--limit-mb 200]
 //
 // About 2% of the events are lookups the rule alerts on; the rest are process starts, ordinary
 // DNS lookups and network connections, the mix of a logs-endpoint.events.* index.
@@ -33,6 +34,7 @@ function parseSize(text) {
 
 const size = parseSize(arg('--size', '1g'));
 const workerCounts = arg('--workers', '1,2').split(',').map(Number);
+const formats = arg('--formats', 'alerts,summary').split(',');
 const keep = process.argv.includes('--keep');
 const limitMb = Number(arg('--limit-mb', '200'));
 
@@ -197,22 +199,25 @@ try {
   } else {
     console.log('native scan: skipped (cargo build failed)');
   }
-  console.log('workers  seconds     MB/s   events/s     alerts  peak RSS (MB)  status');
-  for (const w of workerCounts) {
-    const args = ['scan', '--no-progress', ...(w > 1 ? ['--workers', String(w)] : []), file];
-    const r = await run(args);
-    const summary = /([\d,]+) events read.*?: ([\d,]+) matched, ([\d,]+) not matched, ([\d,]+) rejected/.exec(r.stderr);
-    const events = summary ? Number(summary[1].replace(/,/g, '')) : NaN;
-    const alerts = summary ? summary[2] : '?';
-    const mbs = gen.bytes / 1e6 / r.secs;
-    const peakMb = r.peakKb / 1024;
-    const ok = r.code === 1 && events === gen.events && peakMb < limitMb;
-    if (!ok) failed = true;
-    if (Number.isFinite(nativeMbs)) console.log(`         native scan / CLI: ${(nativeMbs / mbs).toFixed(2)}x (target <= 1.5x)`);
-    console.log(
-      `${String(w).padStart(7)}  ${r.secs.toFixed(1).padStart(7)}  ${mbs.toFixed(1).padStart(7)}  ${Math.round(events / r.secs).toLocaleString('en-US').padStart(9)}  ${alerts.padStart(9)}  ${peakMb.toFixed(0).padStart(13)}  ${ok ? 'ok' : `FAIL (exit ${r.code}, events ${events}, limit ${limitMb} MB)`}`,
-    );
+  console.log('format   workers  seconds     MB/s   events/s     alerts  peak RSS (MB)  native/CLI  status');
+  for (const format of formats) {
+    for (const w of workerCounts) {
+      const args = ['scan', '--no-progress', '--format', format, ...(w > 1 ? ['--workers', String(w)] : []), file];
+      const r = await run(args);
+      const summary = /([\d,]+) events read.*?: ([\d,]+) matched, ([\d,]+) not matched, ([\d,]+) rejected/.exec(r.stderr);
+      const events = summary ? Number(summary[1].replace(/,/g, '')) : NaN;
+      const alerts = summary ? summary[2] : '?';
+      const mbs = gen.bytes / 1e6 / r.secs;
+      const peakMb = r.peakKb / 1024;
+      const ok = r.code === 1 && events === gen.events && peakMb < limitMb;
+      if (!ok) failed = true;
+      const ratio = Number.isFinite(nativeMbs) ? `${(nativeMbs / mbs).toFixed(2)}x` : '-';
+      console.log(
+        `${format.padEnd(7)}  ${String(w).padStart(7)}  ${r.secs.toFixed(1).padStart(7)}  ${mbs.toFixed(1).padStart(7)}  ${Math.round(events / r.secs).toLocaleString('en-US').padStart(9)}  ${alerts.padStart(9)}  ${peakMb.toFixed(0).padStart(13)}  ${ratio.padStart(10)}  ${ok ? 'ok' : `FAIL (exit ${r.code}, events ${events}, limit ${limitMb} MB)`}`,
+      );
+    }
   }
+  console.log('native/CLI: the native scan\'s speed over the CLI\'s (target <= 1.5x)');
 } finally {
   cleanup();
 }
