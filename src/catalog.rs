@@ -11,13 +11,16 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// A version as build.rs embeds it: its key, and its metadata and samples as JSON texts parsed
-/// when first asked for (a fresh wasm instance that compiles one rule parses one version's
-/// metadata, and no samples).
+/// A version as build.rs embeds it: its key, the texts a compiled rule needs, and its metadata
+/// and samples as JSON texts parsed when first asked for (a fresh wasm instance that compiles one
+/// rule and judges events parses no JSON of the catalog at all).
 struct Embedded {
     version: &'static str,
     stack: &'static str,
     default: bool,
+    query: &'static str,
+    rule_id: &'static str,
+    name: &'static str,
     info: &'static str,
     samples: &'static str,
 }
@@ -168,24 +171,65 @@ pub struct Pack {
     pub patterns: Vec<String>,
 }
 
-/// A version's metadata and samples, parsed on first use.
-type Parsed = OnceLock<(RuleInfo, LazySamples)>;
+/// Each version's metadata and samples, parsed on first use; one slot per embedded version, in
+/// catalog order.
+static INFOS: [OnceLock<RuleInfo>; EMBEDDED.len()] = [const { OnceLock::new() }; EMBEDDED.len()];
+static SAMPLES: [OnceLock<Vec<Sample>>; EMBEDDED.len()] = [const { OnceLock::new() }; EMBEDDED.len()];
 
-/// One slot per embedded version, in catalog order.
-static PARSED: [Parsed; EMBEDDED.len()] = [const { OnceLock::new() }; EMBEDDED.len()];
-
-/// A version's samples, parsed on first use.
-#[derive(Debug)]
-pub(crate) struct LazySamples {
-    raw: &'static str,
-    parsed: OnceLock<Vec<Sample>>,
+/// One embedded version: its query and identity at once, its metadata and samples on demand.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Version {
+    at: usize,
 }
 
-impl LazySamples {
-    pub(crate) fn get(&self) -> &[Sample] {
-        // build.rs checked the samples' shape; a failure here is a build defect, caught by every
-        // test.
-        self.parsed.get_or_init(|| serde_json::from_str(self.raw).expect("embedded samples are valid"))
+impl Version {
+    fn embedded(self) -> &'static Embedded {
+        &EMBEDDED[self.at]
+    }
+
+    /// The published query text.
+    pub(crate) fn query(self) -> &'static str {
+        self.embedded().query
+    }
+
+    /// Elastic's rule_id.
+    pub(crate) fn rule_id(self) -> &'static str {
+        self.embedded().rule_id
+    }
+
+    /// The rule's name.
+    pub(crate) fn name(self) -> &'static str {
+        self.embedded().name
+    }
+
+    /// The version key (`"102"`).
+    pub(crate) fn version(self) -> &'static str {
+        self.embedded().version
+    }
+
+    /// The full metadata.
+    pub(crate) fn info(self) -> &'static RuleInfo {
+        // build.rs wrote this JSON from the same fields; a failure here is a build defect, caught
+        // by every test.
+        INFOS[self.at].get_or_init(|| {
+            let e = self.embedded();
+            let info: RuleInfo = serde_json::from_str(e.info).expect("embedded catalog is valid");
+            // build.rs wrote these three as literals of their own, and "" in the JSON.
+            RuleInfo {
+                query: e.query.to_string(),
+                rule_id: e.rule_id.to_string(),
+                name: e.name.to_string(),
+                ..info
+            }
+        })
+    }
+
+    /// The true-positive and true-negative samples.
+    pub(crate) fn samples(self) -> &'static [Sample] {
+        // build.rs checked the samples' shape.
+        SAMPLES[self.at].get_or_init(|| {
+            serde_json::from_str(self.embedded().samples).expect("embedded samples are valid")
+        })
     }
 }
 
@@ -212,8 +256,8 @@ pub fn default_version() -> &'static str {
     DEFAULT_VERSION
 }
 
-/// A version's metadata and samples, or an error listing the known versions.
-pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, LazySamples)> {
+/// A version, or an error listing the known versions.
+pub(crate) fn find(version: &str) -> Result<Version> {
     let at = EMBEDDED.iter().position(|e| e.version == version).ok_or_else(|| {
         let known: Vec<&str> = EMBEDDED.iter().map(|e| e.version).collect();
         Error::new(
@@ -221,11 +265,7 @@ pub(crate) fn find(version: &str) -> Result<&'static (RuleInfo, LazySamples)> {
             format!("unknown rule version \"{version}\"; known versions: {}", known.join(", ")),
         )
     })?;
-    let e = &EMBEDDED[at];
-    Ok(PARSED[at].get_or_init(|| {
-        let info: RuleInfo = serde_json::from_str(e.info).expect("embedded catalog is valid");
-        (info, LazySamples { raw: e.samples, parsed: OnceLock::new() })
-    }))
+    Ok(Version { at })
 }
 
 #[cfg(test)]
@@ -237,7 +277,10 @@ mod tests {
         let v: Vec<String> = versions().into_iter().map(|v| v.version).collect();
         assert_eq!(v, ["4", "102", "104", "108"]);
         assert_eq!(default_version(), "102");
-        let (info, samples) = find("102").unwrap();
+        let v = find("102").unwrap();
+        let info = v.info();
+        assert_eq!((v.rule_id(), v.name(), v.query()), (&*info.rule_id, &*info.name, &*info.query));
+        assert_eq!(v.version(), info.version);
         assert_eq!(info.rule_id, "1d72d014-e2ab-4707-b056-9b96abe7b511");
         assert_eq!(info.risk_score, 21);
         assert_eq!(info.severity, "low");
@@ -247,9 +290,14 @@ mod tests {
         assert_eq!(info.timestamp_override.as_deref(), Some("event.ingested"));
         assert_eq!(info.threat[0].tactic.id, "TA0007");
         assert!(info.note.as_deref().unwrap().contains("Triage and analysis"));
-        assert!(!samples.get().is_empty());
-        assert_eq!(find("4").unwrap().0.name, "External IP Lookup fron Non-Browser Process");
-        assert_eq!(find("108").unwrap().0.building_block_type.as_deref(), Some("default"));
+        assert!(!v.samples().is_empty());
+        assert_eq!(find("4").unwrap().name(), "External IP Lookup fron Non-Browser Process");
+        assert_eq!(find("108").unwrap().info().building_block_type.as_deref(), Some("default"));
+        for e in versions() {
+            let v = find(&e.version).unwrap();
+            let info = v.info();
+            assert_eq!((v.rule_id(), v.name(), v.query()), (&*info.rule_id, &*info.name, &*info.query));
+        }
     }
 
     #[test]

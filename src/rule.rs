@@ -1,5 +1,7 @@
 //! The rule: a catalog version (or an edited query) compiled once, then evaluated many times.
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::adapt::{adapt, InputMode};
@@ -17,8 +19,12 @@ use crate::verdict::{summarize, RuleRef, Verdict};
 /// A compiled rule. Cheap to share across threads; compile once, evaluate many events.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    info: RuleInfo,
-    samples: &'static catalog::LazySamples,
+    version: catalog::Version,
+    /// The effective query text.
+    text: String,
+    /// The version's metadata with the effective query, made on first [`Rule::info`]: compiling
+    /// and judging need only the version's identity, so a fresh module parses no catalog JSON.
+    info: OnceLock<RuleInfo>,
     query: CompiledQuery,
     exceptions: Vec<CompiledItem>,
     exception_items: Vec<ExceptionItem>,
@@ -87,8 +93,8 @@ impl RuleBuilder {
     /// Parses and compiles the rule.
     pub fn build(&self) -> Result<Rule> {
         let version = self.version.as_deref().unwrap_or_else(|| catalog::default_version());
-        let (info, samples) = catalog::find(version)?;
-        let base = self.query.as_deref().unwrap_or(&info.query);
+        let version = catalog::find(version)?;
+        let base = self.query.as_deref().unwrap_or(version.query());
         let edited;
         let text = if self.edits.is_empty() {
             base
@@ -122,15 +128,14 @@ impl RuleBuilder {
         let mut warnings = query.warnings.clone();
         warnings.extend(tuning::lint_domains(text, &ast));
         warnings.extend(exception_warnings);
-        let mut info = info.clone();
-        info.query = text.to_string();
         let reads_code_signature =
             query.fields.iter().any(|f| f.as_str().starts_with("process.code_signature."));
         Ok(Rule {
             input: self.input,
             reads_code_signature,
-            info,
-            samples,
+            version,
+            text: text.to_string(),
+            info: OnceLock::new(),
             query,
             exceptions,
             exception_items: self.exceptions.clone(),
@@ -238,12 +243,12 @@ impl Rule {
 
     /// The rule's metadata; `info().query` is the effective query text.
     pub fn info(&self) -> &RuleInfo {
-        &self.info
+        self.info.get_or_init(|| RuleInfo { query: self.text.clone(), ..self.version.info().clone() })
     }
 
     /// The effective EQL text.
     pub fn query(&self) -> &str {
-        &self.info.query
+        &self.text
     }
 
     /// The field paths the rule reads, in query order (`event.category` first for a category).
@@ -265,7 +270,7 @@ impl Rule {
     /// The true-positive and true-negative samples the catalog version carries. They are written
     /// for the published query; an edited query may judge them otherwise.
     pub fn samples(&self) -> &[Sample] {
-        self.samples.get()
+        self.version.samples()
     }
 
     /// The limits in force.
@@ -301,9 +306,9 @@ impl Rule {
 
     fn rule_ref(&self) -> RuleRef {
         RuleRef {
-            id: self.info.rule_id.clone(),
-            name: self.info.name.clone(),
-            version: self.info.version.clone(),
+            id: self.version.rule_id().to_string(),
+            name: self.version.name().to_string(),
+            version: self.version.version().to_string(),
         }
     }
 }
@@ -394,6 +399,27 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_made_on_demand_carries_the_effective_query() {
+        let edited = Rule::builder()
+            .version("104")
+            .edits(ListEdits { add_domains: vec!["*ident.me".into()], ..ListEdits::default() })
+            .build()
+            .unwrap();
+        assert!(edited.query().contains("\"*ident.me\""));
+        let info = edited.info();
+        assert_eq!(info.query, edited.query());
+        assert_eq!(info.version, "104");
+        assert_eq!(info.rule_id, "1d72d014-e2ab-4707-b056-9b96abe7b511");
+        // A verdict names the rule as its metadata does, with or without the metadata parsed.
+        let fresh = Rule::version("104").unwrap();
+        let verdict = fresh.evaluate_json("{}").unwrap();
+        assert_eq!((verdict.rule.id.as_str(), verdict.rule.name.as_str()), (&*info.rule_id, &*info.name));
+        assert_eq!(verdict.rule.version, "104");
+        let published = Rule::version("104").unwrap();
+        assert_eq!(published.info().query, catalog::find("104").unwrap().info().query);
+    }
 
     #[test]
     fn lone_surrogate_escapes_read_as_replacement_characters() {

@@ -246,7 +246,7 @@ mod tests {
 
     #[test]
     fn adding_keeps_one_entry_per_line() {
-        let q = &find_version("102").unwrap().0.query;
+        let q = find_version("102").unwrap().query();
         let out =
             apply(q, &ListEdits { add_domains: vec!["*ident.me".into()], ..edits() }, &Limits::default())
                 .unwrap();
