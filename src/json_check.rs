@@ -22,6 +22,17 @@ pub(crate) enum Check {
     Unsure,
 }
 
+/// The deepest nesting of objects and arrays the check answers for; one more is `Unsure`.
+///
+/// serde_json starts with a remaining depth of 128, takes one off for each container it enters
+/// and fails when that reaches 0: it parses 127 nested containers and rejects 128.
+const MAX_DEPTH: usize = 127;
+
+/// serde_json's `raw_value` feature (this crate enables it) reads an object whose key is this
+/// as a raw JSON value, not as an object: any key spelled so is `Unsure`. Spelled with a `\u`
+/// escape it is `Unsure` anyway.
+const RAW_VALUE_KEY: &[u8] = b"$serde_json::private::RawValue";
+
 mod walk;
 
 pub(crate) use walk::check_object;
@@ -79,6 +90,49 @@ mod tests {
         assert_eq!(check_object(br#"{"a":1e400}"#), Check::Unsure);
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
         assert_eq!(check_object(deep.as_bytes()), Check::Unsure);
+    }
+
+    /// `n` nested containers: the top-level object, then objects (bit set in `shape`) and arrays.
+    fn nested(n: usize, shape: usize) -> String {
+        let mut inner = String::new();
+        for k in (0..n).rev() {
+            let object = k == 0 || (shape >> (k % 8)) & 1 == 1;
+            inner = match (object, inner.is_empty()) {
+                (true, true) => "{}".to_string(),
+                (true, false) => format!(r#"{{"k":{inner}}}"#),
+                (false, _) => format!("[{inner}]"),
+            };
+        }
+        inner
+    }
+
+    #[test]
+    fn the_depth_limit_is_serde_jsons() {
+        for shape in [0usize, 0xFF, 0x55, 0x0F] {
+            for n in 1..=131 {
+                let line = nested(n, shape);
+                let serde = serde_json::from_str::<Value>(&line);
+                // serde_json parses 127 nested containers and rejects 128.
+                assert_eq!(serde.is_ok(), n <= 127, "{n} {shape}: {serde:?}");
+                let want = if n <= MAX_DEPTH { Check::Object } else { Check::Unsure };
+                assert_eq!(check_object(line.as_bytes()), want, "{n} {shape}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_raw_value_key_is_unsure() {
+        let token = "$serde_json::private::RawValue";
+        for line in [
+            format!(r#"{{"{token}":"1"}}"#),
+            format!(r#"{{"{token}":"{{}}"}}"#),
+            format!(r#"{{"a":{{"{token}":"[]"}}}}"#),
+            format!(r#"{{"a":1,"{token}":"2"}}"#),
+        ] {
+            assert_eq!(check_object(line.as_bytes()), Check::Unsure, "{line}");
+        }
+        // What serde_json makes of it: not the object the bytes spell.
+        assert_eq!(serde_json::from_str::<Value>(&format!(r#"{{"{token}":"1"}}"#)).unwrap(), Value::from(1));
     }
 
     proptest! {

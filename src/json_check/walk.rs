@@ -3,10 +3,7 @@
 //! It is the implementation on targets without the block scanner (WebAssembly, non-x86), and the
 //! reference faster scanners are tested against.
 
-use super::Check;
-
-/// serde_json's default recursion limit.
-const MAX_DEPTH: usize = 128;
+use super::{Check, MAX_DEPTH, RAW_VALUE_KEY};
 
 /// Checks one line (no line break inside).
 pub(crate) fn check_object(b: &[u8]) -> Check {
@@ -79,6 +76,9 @@ pub(crate) fn check_object(b: &[u8]) -> Check {
                     if c != b'"' {
                         return Check::Invalid;
                     }
+                    if b.get(i + 1..i + 1 + RAW_VALUE_KEY.len()) == Some(RAW_VALUE_KEY) {
+                        return Check::Unsure;
+                    }
                     match string(b, i + 1) {
                         Ok(end) => i = skip_ws(b, end),
                         Err(r) => return r,
@@ -125,7 +125,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 #[inline]
-fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, Check> {
+pub(super) fn literal(b: &[u8], i: usize, word: &[u8]) -> Result<usize, Check> {
     // Byte by byte: a slice comparison would call memcmp for four or five bytes.
     match b.get(i..i + word.len()) {
         Some(got) if got.iter().zip(word).all(|(x, y)| x == y) => Ok(i + word.len()),
@@ -216,7 +216,7 @@ fn special_mask(x: u64) -> u64 {
 }
 
 /// Skips a number; `Unsure` for the ones serde_json range-checks.
-fn number(b: &[u8], mut i: usize) -> Result<usize, Check> {
+pub(super) fn number(b: &[u8], mut i: usize) -> Result<usize, Check> {
     let start = i;
     if b[i] == b'-' {
         i += 1;
