@@ -6,7 +6,17 @@
 use super::{Check, MAX_DEPTH, RAW_VALUE_KEY};
 
 /// Checks one line (no line break inside).
-pub(crate) fn check_object(b: &[u8]) -> Check {
+pub fn check_object(b: &[u8]) -> Check {
+    match syntax(b) {
+        // The walk passes any byte 0x80 and above inside strings, where serde_json requires
+        // UTF-8 (and outside strings they are errors already). Lines from a `&str` pass at once.
+        Check::Object if std::str::from_utf8(b).is_err() => Check::Invalid,
+        c => c,
+    }
+}
+
+/// The syntax walk; strings may hold any bytes but `"`, `\\` and control characters.
+fn syntax(b: &[u8]) -> Check {
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return Check::Invalid;
