@@ -35,6 +35,8 @@ struct Classes {
     control: u64,
     /// 0x80 and above
     non_ascii: u64,
+    /// `$`, which starts serde_json's RawValue key
+    dollar: u64,
 }
 
 impl Classes {
@@ -60,6 +62,7 @@ impl Classes {
             delimiter: hide(self.delimiter),
             control: hide(self.control),
             non_ascii: hide(self.non_ascii),
+            dollar: hide(self.dollar),
         }
     }
 }
@@ -85,11 +88,19 @@ struct Sse2;
 impl Simd for Sse2 {
     #[inline(always)]
     unsafe fn classify(p: *const u8) -> Classes {
-        let mut c = Classes { quote: 0, backslash: 0, structural: 0, delimiter: 0, control: 0, non_ascii: 0 };
+        let mut c = Classes {
+            quote: 0,
+            backslash: 0,
+            structural: 0,
+            delimiter: 0,
+            control: 0,
+            non_ascii: 0,
+            dollar: 0,
+        };
         for k in 0..4 {
             // SAFETY: the caller guarantees 64 readable bytes at `p`, and SSE2 is in the x86_64
             // baseline.
-            let (q, bs, st, ws, ct, hi) = unsafe {
+            let (q, bs, st, ws, ct, hi, dl) = unsafe {
                 let v = _mm_loadu_si128(p.add(16 * k) as *const __m128i);
                 let eq = |x: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8));
                 // `[` and `]` are `{` and `}` with bit 0x20 clear.
@@ -107,7 +118,15 @@ impl Simd for Sse2 {
                 let control_max = _mm_set1_epi8(0x1F);
                 let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
                 let bits = |m: __m128i| _mm_movemask_epi8(m) as u16 as u64;
-                (bits(quote), bits(eq(b'\\')), bits(structural), bits(delimiter), bits(control), bits(v))
+                (
+                    bits(quote),
+                    bits(eq(b'\\')),
+                    bits(structural),
+                    bits(delimiter),
+                    bits(control),
+                    bits(v),
+                    bits(eq(b'$')),
+                )
             };
             let shift = 16 * k;
             c.quote |= q << shift;
@@ -116,6 +135,7 @@ impl Simd for Sse2 {
             c.delimiter |= ws << shift;
             c.control |= ct << shift;
             c.non_ascii |= hi << shift;
+            c.dollar |= dl << shift;
         }
         c.opaque()
     }
@@ -138,10 +158,18 @@ struct Avx2;
 impl Simd for Avx2 {
     #[inline(always)]
     unsafe fn classify(p: *const u8) -> Classes {
-        let mut c = Classes { quote: 0, backslash: 0, structural: 0, delimiter: 0, control: 0, non_ascii: 0 };
+        let mut c = Classes {
+            quote: 0,
+            backslash: 0,
+            structural: 0,
+            delimiter: 0,
+            control: 0,
+            non_ascii: 0,
+            dollar: 0,
+        };
         for k in 0..2 {
             // SAFETY: the caller guarantees 64 readable bytes at `p` and AVX2 support.
-            let (q, bs, st, ws, ct, hi) = unsafe {
+            let (q, bs, st, ws, ct, hi, dl) = unsafe {
                 let v = _mm256_loadu_si256(p.add(32 * k) as *const __m256i);
                 let eq = |x: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(x as i8));
                 let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
@@ -159,7 +187,15 @@ impl Simd for Avx2 {
                 let control_max = _mm256_set1_epi8(0x1F);
                 let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, control_max), control_max);
                 let bits = |m: __m256i| _mm256_movemask_epi8(m) as u32 as u64;
-                (bits(quote), bits(eq(b'\\')), bits(structural), bits(delimiter), bits(control), bits(v))
+                (
+                    bits(quote),
+                    bits(eq(b'\\')),
+                    bits(structural),
+                    bits(delimiter),
+                    bits(control),
+                    bits(v),
+                    bits(eq(b'$')),
+                )
             };
             let shift = 32 * k;
             c.quote |= q << shift;
@@ -168,6 +204,7 @@ impl Simd for Avx2 {
             c.delimiter |= ws << shift;
             c.control |= ct << shift;
             c.non_ascii |= hi << shift;
+            c.dollar |= dl << shift;
         }
         c.opaque()
     }
@@ -214,118 +251,171 @@ impl Escapes {
     }
 }
 
-/// What stage 2 expects next.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Want {
-    /// The top-level `{`.
-    Start,
-    /// A value after `:` or `,` in an array.
-    Value,
-    /// A value or `]` right after `[`.
-    FirstValue,
-    /// A key after `,` in an object.
-    Key,
-    /// A key or `}` right after `{`.
-    FirstKey,
-    /// The `:` after a key.
-    Colon,
-    /// `,` or a closing bracket after a value.
-    After,
+// Stage 2's states: what the next token may be. The container is part of the state, so that a
+// closing bracket needs no stack look-up and a `,` knows what follows.
+/// Before the top-level `{`.
+const START: u8 = 0;
+/// Right after `{`: a key or `}`.
+const OBJ_FIRST_KEY: u8 = 1;
+/// After `,` in an object: a key.
+const OBJ_KEY: u8 = 2;
+/// After a key: `:`.
+const COLON: u8 = 3;
+/// After `:`: a value.
+const OBJ_VALUE: u8 = 4;
+/// Right after `[`: a value or `]`.
+const ARR_FIRST_VALUE: u8 = 5;
+/// After `,` in an array: a value.
+const ARR_VALUE: u8 = 6;
+/// After a value in an object: `,` or `}`.
+const OBJ_AFTER: u8 = 7;
+/// After a value in an array: `,` or `]`.
+const ARR_AFTER: u8 = 8;
+/// After the top-level object: nothing.
+const DONE: u8 = 9;
+/// A syntax error was seen; it stays.
+const ERROR: u8 = 10;
+const STATES: usize = 11;
+// Transitions that need the container stack, handled off the fast path.
+/// Open an object.
+const PUSH_OBJ: u8 = 11;
+/// Open an array.
+const PUSH_ARR: u8 = 12;
+/// Close the innermost container (the state says it is the right kind).
+const POP: u8 = 13;
+
+// Token classes.
+const C_OPEN_OBJ: u8 = 0;
+const C_CLOSE_OBJ: u8 = 1;
+const C_OPEN_ARR: u8 = 2;
+const C_CLOSE_ARR: u8 = 3;
+const C_COLON: u8 = 4;
+const C_COMMA: u8 = 5;
+const C_QUOTE: u8 = 6;
+/// The first byte of a number or literal, or of a stray run of bytes: checked apart.
+const C_SCALAR: u8 = 7;
+const CLASSES: usize = 8;
+
+/// The class of a token by its first byte.
+static CLASS: [u8; 256] = {
+    let mut t = [C_SCALAR; 256];
+    t[b'{' as usize] = C_OPEN_OBJ;
+    t[b'}' as usize] = C_CLOSE_OBJ;
+    t[b'[' as usize] = C_OPEN_ARR;
+    t[b']' as usize] = C_CLOSE_ARR;
+    t[b':' as usize] = C_COLON;
+    t[b',' as usize] = C_COMMA;
+    t[b'"' as usize] = C_QUOTE;
+    t
+};
+
+/// The transitions by token class: 4 bits per state, the next state of state `s` in bits
+/// `4 * s..4 * s + 4`. A shift and a mask per token is a shorter dependency chain than a table
+/// load; tokens come every five bytes or so.
+static NEXT: [u64; CLASSES] = {
+    let mut t = [0u64; CLASSES];
+    // Every state goes to ERROR unless set below.
+    let mut class = 0;
+    while class < CLASSES {
+        let mut state = 0;
+        while state < STATES {
+            t[class] |= (ERROR as u64) << (4 * state);
+            state += 1;
+        }
+        class += 1;
+    }
+    set(&mut t, START, C_OPEN_OBJ, PUSH_OBJ);
+    set(&mut t, OBJ_FIRST_KEY, C_QUOTE, COLON);
+    set(&mut t, OBJ_FIRST_KEY, C_CLOSE_OBJ, POP);
+    set(&mut t, OBJ_KEY, C_QUOTE, COLON);
+    set(&mut t, COLON, C_COLON, OBJ_VALUE);
+    let mut k = 0;
+    while k < 3 {
+        let (state, after) =
+            [(OBJ_VALUE, OBJ_AFTER), (ARR_FIRST_VALUE, ARR_AFTER), (ARR_VALUE, ARR_AFTER)][k];
+        set(&mut t, state, C_OPEN_OBJ, PUSH_OBJ);
+        set(&mut t, state, C_OPEN_ARR, PUSH_ARR);
+        set(&mut t, state, C_QUOTE, after);
+        set(&mut t, state, C_SCALAR, after);
+        k += 1;
+    }
+    set(&mut t, ARR_FIRST_VALUE, C_CLOSE_ARR, POP);
+    set(&mut t, OBJ_AFTER, C_COMMA, OBJ_KEY);
+    set(&mut t, OBJ_AFTER, C_CLOSE_OBJ, POP);
+    set(&mut t, ARR_AFTER, C_COMMA, ARR_VALUE);
+    set(&mut t, ARR_AFTER, C_CLOSE_ARR, POP);
+    t
+};
+
+const fn set(t: &mut [u64; CLASSES], state: u8, class: u8, next: u8) {
+    let shift = 4 * state as u32;
+    t[class as usize] = (t[class as usize] & !(0xF << shift)) | ((next as u64) << shift);
 }
 
 /// Stage 2: the token state machine.
 struct Parser {
-    want: Want,
+    state: u8,
     /// The open containers, one bit each (1 for an object), innermost in bit 0.
     stack: u128,
     depth: usize,
 }
 
 impl Parser {
+    /// Feeds the tokens at the set bits of `tokens`; `block` holds their bytes.
     #[inline(always)]
-    fn open(&mut self, object: bool) -> Result<(), Check> {
+    fn tokens(&mut self, mut tokens: u64, block: &[u8; 64]) -> Result<(), Check> {
+        let mut state = self.state as u32;
+        while tokens != 0 {
+            let class = CLASS[block[tokens.trailing_zeros() as usize] as usize];
+            let next = (NEXT[class as usize & (CLASSES - 1)] >> (4 * state)) as u32 & 0xF;
+            state = if next < PUSH_OBJ as u32 { next } else { self.bracket(next as u8)? as u32 };
+            tokens &= tokens - 1;
+        }
+        self.state = state as u8;
+        if self.state == ERROR {
+            return Err(Check::Invalid);
+        }
+        Ok(())
+    }
+
+    /// Opens or closes a container; returns the state after it.
+    #[inline(never)]
+    fn bracket(&mut self, action: u8) -> Result<u8, Check> {
+        if action == POP {
+            self.stack >>= 1;
+            self.depth -= 1;
+            return Ok(if self.depth == 0 {
+                DONE
+            } else if self.stack & 1 == 1 {
+                OBJ_AFTER
+            } else {
+                ARR_AFTER
+            });
+        }
         if self.depth >= MAX_DEPTH {
             return Err(Check::Unsure);
         }
+        let object = action == PUSH_OBJ;
         self.stack = (self.stack << 1) | object as u128;
         self.depth += 1;
-        self.want = if object { Want::FirstKey } else { Want::FirstValue };
-        Ok(())
+        Ok(if object { OBJ_FIRST_KEY } else { ARR_FIRST_VALUE })
     }
+}
 
-    #[inline(always)]
-    fn close(&mut self) {
-        self.stack >>= 1;
-        self.depth -= 1;
-        self.want = Want::After;
-    }
-
-    /// One token: the byte `c` at `b[i]`.
-    #[inline(always)]
-    fn token(&mut self, b: &[u8], i: usize, c: u8) -> Result<(), Check> {
-        match self.want {
-            Want::Value | Want::FirstValue => match c {
-                b'"' => self.want = Want::After,
-                b'{' => return self.open(true),
-                b'[' => return self.open(false),
-                b']' if self.want == Want::FirstValue => self.close(),
-                b't' | b'f' | b'n' | b'-' | b'0'..=b'9' => {
-                    let end = match c {
-                        b't' => literal(b, i, b"true"),
-                        b'f' => literal(b, i, b"false"),
-                        b'n' => literal(b, i, b"null"),
-                        _ => number(b, i),
-                    }?;
-                    // The scalar must end where its run of non-structural bytes ends.
-                    match b.get(end) {
-                        None
-                        | Some(
-                            b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']' | b':' | b'[' | b'{' | b'"',
-                        ) => {}
-                        Some(_) => return Err(Check::Invalid),
-                    }
-                    self.want = Want::After;
-                }
-                _ => return Err(Check::Invalid),
-            },
-            Want::Key | Want::FirstKey => match c {
-                b'"' => {
-                    if b.get(i + 1) == Some(&b'$')
-                        && b.get(i + 1..i + 1 + RAW_VALUE_KEY.len()) == Some(RAW_VALUE_KEY)
-                    {
-                        return Err(Check::Unsure);
-                    }
-                    self.want = Want::Colon;
-                }
-                b'}' if self.want == Want::FirstKey => self.close(),
-                _ => return Err(Check::Invalid),
-            },
-            Want::Colon => {
-                if c != b':' {
-                    return Err(Check::Invalid);
-                }
-                self.want = Want::Value;
-            }
-            Want::After => {
-                if self.depth == 0 {
-                    return Err(Check::Invalid);
-                }
-                let in_object = self.stack & 1 == 1;
-                match (c, in_object) {
-                    (b',', true) => self.want = Want::Key,
-                    (b',', false) => self.want = Want::Value,
-                    (b'}', true) | (b']', false) => self.close(),
-                    _ => return Err(Check::Invalid),
-                }
-            }
-            Want::Start => {
-                if c != b'{' {
-                    return Err(Check::Invalid);
-                }
-                return self.open(true);
-            }
-        }
-        Ok(())
+/// Checks the number or literal starting at `b[i]` (the first byte of a run of bytes that are not
+/// whitespace, structural, quotes or inside strings): it must be valid and fill the run.
+#[inline(never)]
+fn scalar(b: &[u8], i: usize) -> Result<(), Check> {
+    let end = match b[i] {
+        b't' => literal(b, i, b"true"),
+        b'f' => literal(b, i, b"false"),
+        b'n' => literal(b, i, b"null"),
+        b'-' | b'0'..=b'9' => number(b, i),
+        _ => Err(Check::Invalid),
+    }?;
+    match b.get(end) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']' | b':' | b'[' | b'{' | b'"') => Ok(()),
+        Some(_) => Err(Check::Invalid),
     }
 }
 
@@ -336,6 +426,8 @@ struct Scanner {
     in_string: u64,
     /// 1 when the last byte of the previous block was part of a number or literal.
     prev_scalar: u64,
+    /// 1 when the last byte of the previous block opened a string.
+    prev_open: u64,
     /// Any byte 0x80 or above seen so far.
     non_ascii: u64,
     parser: Parser,
@@ -347,8 +439,9 @@ impl Scanner {
             escapes: Escapes::default(),
             in_string: 0,
             prev_scalar: 0,
+            prev_open: 0,
             non_ascii: 0,
-            parser: Parser { want: Want::Start, stack: 0, depth: 0 },
+            parser: Parser { state: START, stack: 0, depth: 0 },
         }
     }
 
@@ -379,27 +472,38 @@ impl Scanner {
         }
         self.non_ascii |= c.non_ascii;
 
-        // Outside strings every byte is whitespace, structural, a quote or part of a scalar (a
-        // number or literal, or a stray byte stage 2 rejects).
-        let structural = c.structural & !in_string;
-        let scalar = !(in_string | c.delimiter);
-        let scalar_start = scalar & !((scalar << 1) | self.prev_scalar);
-        self.prev_scalar = scalar >> 63;
-        let mut tokens = structural | (quote & in_string) | scalar_start;
-        while tokens != 0 {
-            let at = tokens.trailing_zeros() as usize;
-            self.parser.token(b, offset + at, block[at])?;
-            tokens &= tokens - 1;
+        // A string that may spell serde_json's RawValue key (as a key or not: rare either way).
+        let open = quote & in_string;
+        let mut dollar = c.dollar & ((open << 1) | self.prev_open);
+        self.prev_open = open >> 63;
+        while dollar != 0 {
+            let at = offset + dollar.trailing_zeros() as usize;
+            if b.get(at..at + RAW_VALUE_KEY.len()) == Some(RAW_VALUE_KEY) {
+                return Err(Check::Unsure);
+            }
+            dollar &= dollar - 1;
         }
-        Ok(())
+
+        // Outside strings every byte is whitespace, structural, a quote or part of a scalar (a
+        // number or literal, or a stray byte that fails as one).
+        let structural = c.structural & !in_string;
+        let scalar_bytes = !(in_string | c.delimiter);
+        let scalar_start = scalar_bytes & !((scalar_bytes << 1) | self.prev_scalar);
+        self.prev_scalar = scalar_bytes >> 63;
+        let mut starts = scalar_start;
+        while starts != 0 {
+            scalar(b, offset + starts.trailing_zeros() as usize)?;
+            starts &= starts - 1;
+        }
+        self.parser.tokens(structural | open | scalar_start, block)
     }
 
     fn finish(&self, b: &[u8]) -> Check {
-        if self.in_string != 0 || self.parser.want != Want::After || self.parser.depth != 0 {
+        if self.in_string != 0 || self.parser.state != DONE {
             return Check::Invalid;
         }
-        // Outside strings a non-ASCII byte is a scalar stage 2 rejected; inside, serde_json
-        // rejects invalid UTF-8. The line is UTF-8 exactly when every string is.
+        // Outside strings a non-ASCII byte is a scalar that failed; inside, serde_json rejects
+        // invalid UTF-8. The line is UTF-8 exactly when every string is.
         if self.non_ascii != 0 && std::str::from_utf8(b).is_err() {
             return Check::Invalid;
         }
