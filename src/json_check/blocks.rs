@@ -252,104 +252,82 @@ impl Escapes {
 }
 
 // Stage 2's states: what the next token may be. The container is part of the state, so that a
-// closing bracket needs no stack look-up and a `,` knows what follows.
-/// Before the top-level `{`.
-const START: u8 = 0;
+// closing bracket needs no stack look-up and a `,` knows what follows. A state is held as its
+// number times 6, the shift of its field in a transition word (below).
+/// Outside the top-level object, before or after it: `{` (which [`Parser::bracket`] refuses
+/// after the first object has closed).
+const TOP: u8 = 0;
 /// Right after `{`: a key or `}`.
-const OBJ_FIRST_KEY: u8 = 1;
+const OBJ_FIRST_KEY: u8 = 6;
 /// After `,` in an object: a key.
-const OBJ_KEY: u8 = 2;
+const OBJ_KEY: u8 = 12;
 /// After a key: `:`.
-const COLON: u8 = 3;
+const COLON: u8 = 18;
 /// After `:`: a value.
-const OBJ_VALUE: u8 = 4;
+const OBJ_VALUE: u8 = 24;
 /// Right after `[`: a value or `]`.
-const ARR_FIRST_VALUE: u8 = 5;
+const ARR_FIRST_VALUE: u8 = 30;
 /// After `,` in an array: a value.
-const ARR_VALUE: u8 = 6;
+const ARR_VALUE: u8 = 36;
 /// After a value in an object: `,` or `}`.
-const OBJ_AFTER: u8 = 7;
+const OBJ_AFTER: u8 = 42;
 /// After a value in an array: `,` or `]`.
-const ARR_AFTER: u8 = 8;
-/// After the top-level object: nothing.
-const DONE: u8 = 9;
+const ARR_AFTER: u8 = 48;
 /// A syntax error was seen; it stays.
-const ERROR: u8 = 10;
-const STATES: usize = 11;
+const ERROR: u8 = 54;
 // Transitions that need the container stack, handled off the fast path.
 /// Open an object.
-const PUSH_OBJ: u8 = 11;
+const PUSH_OBJ: u8 = 60;
 /// Open an array.
-const PUSH_ARR: u8 = 12;
+const PUSH_ARR: u8 = 61;
 /// Close the innermost container (the state says it is the right kind).
-const POP: u8 = 13;
+const POP: u8 = 62;
 
-// Token classes.
-const C_OPEN_OBJ: u8 = 0;
-const C_CLOSE_OBJ: u8 = 1;
-const C_OPEN_ARR: u8 = 2;
-const C_CLOSE_ARR: u8 = 3;
-const C_COLON: u8 = 4;
-const C_COMMA: u8 = 5;
-const C_QUOTE: u8 = 6;
-/// The first byte of a number or literal, or of a stray run of bytes: checked apart.
-const C_SCALAR: u8 = 7;
-const CLASSES: usize = 8;
-
-/// The class of a token by its first byte.
-static CLASS: [u8; 256] = {
-    let mut t = [C_SCALAR; 256];
-    t[b'{' as usize] = C_OPEN_OBJ;
-    t[b'}' as usize] = C_CLOSE_OBJ;
-    t[b'[' as usize] = C_OPEN_ARR;
-    t[b']' as usize] = C_CLOSE_ARR;
-    t[b':' as usize] = C_COLON;
-    t[b',' as usize] = C_COMMA;
-    t[b'"' as usize] = C_QUOTE;
-    t
-};
-
-/// The transitions by token class: 4 bits per state, the next state of state `s` in bits
-/// `4 * s..4 * s + 4`. A shift and a mask per token is a shorter dependency chain than a table
-/// load; tokens come every five bytes or so.
-static NEXT: [u64; CLASSES] = {
-    let mut t = [0u64; CLASSES];
-    // Every state goes to ERROR unless set below.
-    let mut class = 0;
-    while class < CLASSES {
-        let mut state = 0;
-        while state < STATES {
-            t[class] |= (ERROR as u64) << (4 * state);
-            state += 1;
-        }
-        class += 1;
+/// The transitions by token byte: 6 bits per state, the next state of state `s` in bits
+/// `s..s + 6`. A shift and a mask per token is a shorter dependency chain than a table load, and
+/// tokens come every five bytes or so. A byte that is not structural or a quote is the first of a
+/// number or literal (or of a stray run, which fails on its own check).
+static NEXT: [u64; 256] = {
+    let mut scalar = 0u64;
+    let mut state = TOP;
+    while state <= ERROR {
+        scalar |= (ERROR as u64) << state;
+        state += 6;
     }
-    set(&mut t, START, C_OPEN_OBJ, PUSH_OBJ);
-    set(&mut t, OBJ_FIRST_KEY, C_QUOTE, COLON);
-    set(&mut t, OBJ_FIRST_KEY, C_CLOSE_OBJ, POP);
-    set(&mut t, OBJ_KEY, C_QUOTE, COLON);
-    set(&mut t, COLON, C_COLON, OBJ_VALUE);
+    let mut t = [scalar; 256];
+    set(&mut t, TOP, b'{', PUSH_OBJ);
+    set(&mut t, OBJ_FIRST_KEY, b'"', COLON);
+    set(&mut t, OBJ_FIRST_KEY, b'}', POP);
+    set(&mut t, OBJ_KEY, b'"', COLON);
+    set(&mut t, COLON, b':', OBJ_VALUE);
     let mut k = 0;
     while k < 3 {
         let (state, after) =
             [(OBJ_VALUE, OBJ_AFTER), (ARR_FIRST_VALUE, ARR_AFTER), (ARR_VALUE, ARR_AFTER)][k];
-        set(&mut t, state, C_OPEN_OBJ, PUSH_OBJ);
-        set(&mut t, state, C_OPEN_ARR, PUSH_ARR);
-        set(&mut t, state, C_QUOTE, after);
-        set(&mut t, state, C_SCALAR, after);
+        set(&mut t, state, b'{', PUSH_OBJ);
+        set(&mut t, state, b'[', PUSH_ARR);
+        set(&mut t, state, b'"', after);
+        let mut byte = 0;
+        while byte < 256 {
+            if !matches!(byte as u8, b'{' | b'}' | b'[' | b']' | b':' | b',' | b'"') {
+                set(&mut t, state, byte as u8, after);
+            }
+            byte += 1;
+        }
         k += 1;
     }
-    set(&mut t, ARR_FIRST_VALUE, C_CLOSE_ARR, POP);
-    set(&mut t, OBJ_AFTER, C_COMMA, OBJ_KEY);
-    set(&mut t, OBJ_AFTER, C_CLOSE_OBJ, POP);
-    set(&mut t, ARR_AFTER, C_COMMA, ARR_VALUE);
-    set(&mut t, ARR_AFTER, C_CLOSE_ARR, POP);
+    set(&mut t, ARR_FIRST_VALUE, b']', POP);
+    set(&mut t, OBJ_AFTER, b',', OBJ_KEY);
+    set(&mut t, OBJ_AFTER, b'}', POP);
+    set(&mut t, ARR_AFTER, b',', ARR_VALUE);
+    set(&mut t, ARR_AFTER, b']', POP);
     t
 };
 
-const fn set(t: &mut [u64; CLASSES], state: u8, class: u8, next: u8) {
-    let shift = 4 * state as u32;
-    t[class as usize] = (t[class as usize] & !(0xF << shift)) | ((next as u64) << shift);
+const fn set(t: &mut [u64; 256], state: u8, byte: u8, next: u8) {
+    let shift = state as u32;
+    let row = &mut t[byte as usize];
+    *row = (*row & !(0x3F << shift)) | ((next as u64) << shift);
 }
 
 /// Stage 2: the token state machine.
@@ -358,6 +336,8 @@ struct Parser {
     /// The open containers, one bit each (1 for an object), innermost in bit 0.
     stack: u128,
     depth: usize,
+    /// Whether the top-level object has closed.
+    closed: bool,
 }
 
 impl Parser {
@@ -366,8 +346,8 @@ impl Parser {
     fn tokens(&mut self, mut tokens: u64, block: &[u8; 64]) -> Result<(), Check> {
         let mut state = self.state as u32;
         while tokens != 0 {
-            let class = CLASS[block[tokens.trailing_zeros() as usize] as usize];
-            let next = (NEXT[class as usize & (CLASSES - 1)] >> (4 * state)) as u32 & 0xF;
+            let row = NEXT[block[tokens.trailing_zeros() as usize] as usize];
+            let next = (row >> state) as u32 & 0x3F;
             state = if next < PUSH_OBJ as u32 { next } else { self.bracket(next as u8)? as u32 };
             tokens &= tokens - 1;
         }
@@ -385,12 +365,17 @@ impl Parser {
             self.stack >>= 1;
             self.depth -= 1;
             return Ok(if self.depth == 0 {
-                DONE
+                self.closed = true;
+                TOP
             } else if self.stack & 1 == 1 {
                 OBJ_AFTER
             } else {
                 ARR_AFTER
             });
+        }
+        if self.closed {
+            // A second top-level value.
+            return Err(Check::Invalid);
         }
         if self.depth >= MAX_DEPTH {
             return Err(Check::Unsure);
@@ -441,7 +426,7 @@ impl Scanner {
             prev_scalar: 0,
             prev_open: 0,
             non_ascii: 0,
-            parser: Parser { state: START, stack: 0, depth: 0 },
+            parser: Parser { state: TOP, stack: 0, depth: 0, closed: false },
         }
     }
 
@@ -499,7 +484,7 @@ impl Scanner {
     }
 
     fn finish(&self, b: &[u8]) -> Check {
-        if self.in_string != 0 || self.parser.state != DONE {
+        if self.in_string != 0 || self.parser.state != TOP || !self.parser.closed {
             return Check::Invalid;
         }
         // Outside strings a non-ASCII byte is a scalar that failed; inside, serde_json rejects
