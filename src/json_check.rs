@@ -194,6 +194,15 @@ mod tests {
             r#"{"a":"open}"#,
             r#"{,}"#,
             r#"{"a":1}}"#,
+            // 0x0C and 0x1A pass AVX2's structural test (`,` and `:` less 0x20).
+            "{\"a\":\x0c}",
+            "{\"a\":\x1a}",
+            "{\"a\":1\x1a}",
+            "{\x0c\"a\":1}",
+            "{\"a\"\x1a:1}",
+            "{\"a\":[\x0c]}",
+            "{\"a\":1,\x1a\"b\":2}",
+            "{\"a\":1}\x0c",
         ] {
             all_say(bad.as_bytes(), Check::Invalid);
             assert!(!serde_says(bad.as_bytes()), "{bad}");

@@ -172,17 +172,52 @@ impl Simd for Avx2 {
             let (q, bs, st, ws, ct, hi, dl) = unsafe {
                 let v = _mm256_loadu_si256(p.add(32 * k) as *const __m256i);
                 let eq = |x: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(x as i8));
+                // simdjson's table look-ups by low nibble (a byte with the high bit set looks up
+                // 0). Whitespace is exact. `[ ]` are `{ }` with bit 0x20 clear; the structural
+                // test also takes 0x0C and 0x1A (`,` and `:` less 0x20): control characters,
+                // rejected inside strings and, as tokens, by every state (see NEXT).
+                let whitespace_table = _mm256_setr_epi8(
+                    b' ' as i8,
+                    100,
+                    100,
+                    100,
+                    17,
+                    100,
+                    113,
+                    2,
+                    100,
+                    b'\t' as i8,
+                    b'\n' as i8,
+                    112,
+                    100,
+                    b'\r' as i8,
+                    100,
+                    100,
+                    b' ' as i8,
+                    100,
+                    100,
+                    100,
+                    17,
+                    100,
+                    113,
+                    2,
+                    100,
+                    b'\t' as i8,
+                    b'\n' as i8,
+                    112,
+                    100,
+                    b'\r' as i8,
+                    100,
+                    100,
+                );
+                let structural_table = _mm256_setr_epi8(
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':' as i8, b'{' as i8, b',' as i8, b'}' as i8, 0, 0, 0, 0,
+                    0, 0, 0, 0, 0, 0, 0, 0, b':' as i8, b'{' as i8, b',' as i8, b'}' as i8, 0, 0,
+                );
+                let whitespace = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(whitespace_table, v));
                 let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-                let fold_eq = |x: u8| _mm256_cmpeq_epi8(folded, _mm256_set1_epi8(x as i8));
-                let structural = _mm256_or_si256(
-                    _mm256_or_si256(fold_eq(b'{'), fold_eq(b'}')),
-                    _mm256_or_si256(eq(b':'), eq(b',')),
-                );
+                let structural = _mm256_cmpeq_epi8(folded, _mm256_shuffle_epi8(structural_table, v));
                 let quote = eq(b'"');
-                let whitespace = _mm256_or_si256(
-                    _mm256_or_si256(eq(b' '), eq(b'\t')),
-                    _mm256_or_si256(eq(b'\n'), eq(b'\r')),
-                );
                 let delimiter = _mm256_or_si256(_mm256_or_si256(structural, whitespace), quote);
                 let control_max = _mm256_set1_epi8(0x1F);
                 let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, control_max), control_max);
@@ -288,13 +323,7 @@ const POP: u8 = 62;
 /// tokens come every five bytes or so. A byte that is not structural or a quote is the first of a
 /// number or literal (or of a stray run, which fails on its own check).
 static NEXT: [u64; 256] = {
-    let mut scalar = 0u64;
-    let mut state = TOP;
-    while state <= ERROR {
-        scalar |= (ERROR as u64) << state;
-        state += 6;
-    }
-    let mut t = [scalar; 256];
+    let mut t = [error_row(); 256];
     set(&mut t, TOP, b'{', PUSH_OBJ);
     set(&mut t, OBJ_FIRST_KEY, b'"', COLON);
     set(&mut t, OBJ_FIRST_KEY, b'}', POP);
@@ -321,8 +350,26 @@ static NEXT: [u64; 256] = {
     set(&mut t, OBJ_AFTER, b'}', POP);
     set(&mut t, ARR_AFTER, b',', ARR_VALUE);
     set(&mut t, ARR_AFTER, b']', POP);
+    // A control character is never a token of valid JSON (AVX2's structural test lets two
+    // through, see Avx2::classify).
+    let mut byte = 0;
+    while byte < 0x20 {
+        t[byte] = error_row();
+        byte += 1;
+    }
     t
 };
+
+/// The transitions of a byte that is an error in every state.
+const fn error_row() -> u64 {
+    let mut row = 0u64;
+    let mut state = TOP;
+    while state <= ERROR {
+        row |= (ERROR as u64) << state;
+        state += 6;
+    }
+    row
+}
 
 const fn set(t: &mut [u64; 256], state: u8, byte: u8, next: u8) {
     let shift = state as u32;
