@@ -401,4 +401,43 @@ mod tests {
             agrees(&EVENT.as_bytes()[cut..]);
         }
     }
+
+    #[test]
+    fn separators_at_every_block_offset() {
+        // The event shifted through a whole block, compact and with whitespace around the
+        // separators, whole and with its last bytes cut or a separator appended.
+        let spaced = EVENT.replace("\",\"", "\" ,\"").replace("\":", "\" : ").replace("],", "] ,\t");
+        for event in [EVENT.to_string(), spaced] {
+            for shift in 0..64 {
+                let line = format!("{}{event}", " ".repeat(shift));
+                all_say(line.as_bytes(), Check::Object);
+                for tail in [",", ":", " ,", ",,", ": ", "{", "]"] {
+                    agrees(format!("{line}{tail}").as_bytes());
+                }
+                for cut in 1..6 {
+                    agrees(&line.as_bytes()[..line.len() - cut]);
+                }
+            }
+        }
+        // Lines of exactly one block that end with a separator.
+        for sep in [",", ":"] {
+            let line = format!("{{}}{}{sep}", " ".repeat(61));
+            assert_eq!(line.len(), 64);
+            all_say(line.as_bytes(), Check::Invalid);
+            let line = format!("{{\"a\":1{}}}{sep}", " ".repeat(56));
+            all_say(line.as_bytes(), Check::Invalid);
+        }
+        for line in [
+            r#"{"a":1,,"b":2}"#,
+            r#"{"a"::1}"#,
+            r#"{"a":1:"b":2}"#,
+            r#"{,"a":1}"#,
+            r#"[1,]"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a",1}"#,
+            r#"{"a":[1:2]}"#,
+        ] {
+            all_say(line.as_bytes(), Check::Invalid);
+        }
+    }
 }
