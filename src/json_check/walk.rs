@@ -226,6 +226,7 @@ fn special_mask(x: u64) -> u64 {
 }
 
 /// Skips a number; `Unsure` for the ones serde_json range-checks.
+#[inline]
 pub(super) fn number(b: &[u8], mut i: usize) -> Result<usize, Check> {
     let start = i;
     if b[i] == b'-' {
