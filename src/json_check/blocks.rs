@@ -4,15 +4,18 @@
 //! stage 1 classifies a whole 64-byte block with SIMD compares into one bit per byte (quotes,
 //! backslashes, structural characters, whitespace, control and non-ASCII bytes), works out which
 //! characters are escaped and which bytes lie inside strings with a few integer operations on
-//! those masks, and checks string contents for the whole block at once. Stage 2 then visits only
-//! the tokens (structural characters, opening quotes, the first byte of every number or literal)
-//! with a small state machine: an ECS event has one token per five to ten bytes.
+//! those masks, and checks string contents and escapes for the whole block at once. Every number
+//! or literal is checked where it starts. Stage 2 then visits only the tokens (structural
+//! characters, opening quotes, the first byte of every number or literal) with a table-driven
+//! state machine: an ECS event has one token per five or six bytes.
 //!
 //! The answers are the walk's, with [`Check::Unsure`] wherever serde_json needs more than
-//! syntax; see the parent module. Why the lexing can be trusted even on broken input: the masks are
-//! exact up to the first backslash outside a string, and such a backslash is a scalar token that
-//! stage 2 rejects, so nothing after it can turn an invalid line into `Object`; and any line with
-//! such a backslash is invalid JSON, so an `Invalid` from stage 1 past it is still right.
+//! syntax; see the parent module. Why the lexing can be trusted even on broken input: the masks
+//! are exact up to the first backslash outside a string, and such a backslash starts a run of
+//! scalar bytes that fails its check, so nothing after it can turn an invalid line into `Object`;
+//! and any line with such a backslash is invalid JSON, so an `Invalid` found past it is still
+//! right. Likewise every check may answer in any order: each `Invalid` it gives is an error
+//! serde_json meets too, wherever it stops first.
 //!
 //! Two instantiations of the same generic code: AVX2 with carry-less multiplication (detected at
 //! run time) and SSE2 (the x86_64 baseline).
