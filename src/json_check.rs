@@ -51,7 +51,7 @@ pub fn check_object(b: &[u8]) -> Check {
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2() {
-            // SAFETY: has_avx2 says the CPU supports AVX2 and PCLMULQDQ.
+            // SAFETY: has_avx2 says the CPU supports AVX2, PCLMULQDQ, BMI1 and BMI2.
             unsafe { blocks::check_avx2(b) }
         } else {
             blocks::check_sse2(b)
@@ -61,7 +61,7 @@ pub fn check_object(b: &[u8]) -> Check {
     walk::check_object(b)
 }
 
-/// Whether the CPU has AVX2 and PCLMULQDQ, detected once.
+/// Whether the CPU has what [`blocks::check_avx2`] needs, detected once.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn has_avx2() -> bool {
@@ -98,7 +98,7 @@ fn check_object_with(variant: Variant, b: &[u8]) -> Check {
         Variant::Sse2 => blocks::check_sse2(b),
         #[cfg(target_arch = "x86_64")]
         Variant::Avx2 => {
-            assert!(blocks::has_avx2(), "no AVX2 or PCLMULQDQ here");
+            assert!(blocks::has_avx2(), "no AVX2, PCLMULQDQ, BMI1 or BMI2 here");
             // SAFETY: the CPU has the features (asserted just above).
             unsafe { blocks::check_avx2(b) }
         }
@@ -116,7 +116,7 @@ fn variants() -> Vec<Variant> {
         if blocks::has_avx2() {
             out.push(Variant::Avx2);
         } else {
-            eprintln!("no AVX2 or PCLMULQDQ here: the AVX2 variant is not tested");
+            eprintln!("no AVX2, PCLMULQDQ, BMI1 or BMI2 here: the AVX2 variant is not tested");
         }
     }
     out

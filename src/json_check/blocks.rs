@@ -576,11 +576,12 @@ unsafe fn run<S: Simd>(b: &[u8]) -> Check {
     scanner.finish(b)
 }
 
-/// The check with AVX2 and PCLMULQDQ.
+/// The check with AVX2 and PCLMULQDQ, and BMI1/BMI2 (every AVX2 CPU but a few early VIA ones
+/// has them) for the token loop's bit operations (`blsr`, `shrx`).
 ///
 /// # Safety
-/// The CPU must support AVX2 and PCLMULQDQ.
-#[target_feature(enable = "avx2,pclmulqdq")]
+/// The CPU must support AVX2, PCLMULQDQ, BMI1 and BMI2 ([`has_avx2`]).
+#[target_feature(enable = "avx2,pclmulqdq,bmi1,bmi2")]
 pub(super) unsafe fn check_avx2(b: &[u8]) -> Check {
     // SAFETY: the caller guarantees the features.
     unsafe { run::<Avx2>(b) }
@@ -594,7 +595,10 @@ pub(super) fn check_sse2(b: &[u8]) -> Check {
 
 /// Whether [`check_avx2`] may run here.
 pub(super) fn has_avx2() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq")
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("pclmulqdq")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
 }
 
 #[cfg(test)]
