@@ -103,7 +103,7 @@ impl Simd for Sse2 {
         for k in 0..4 {
             // SAFETY: the caller guarantees 64 readable bytes at `p`, and SSE2 is in the x86_64
             // baseline.
-            let (q, bs, st, ws, ct, hi, dl) = unsafe {
+            let (q, bs, st, dm, ct, hi, dl) = unsafe {
                 let v = _mm_loadu_si128(p.add(16 * k) as *const __m128i);
                 let eq = |x: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8));
                 // `[` and `]` are `{` and `}` with bit 0x20 clear.
@@ -135,7 +135,7 @@ impl Simd for Sse2 {
             c.quote |= q << shift;
             c.backslash |= bs << shift;
             c.structural |= st << shift;
-            c.delimiter |= ws << shift;
+            c.delimiter |= dm << shift;
             c.control |= ct << shift;
             c.non_ascii |= hi << shift;
             c.dollar |= dl << shift;
@@ -172,51 +172,19 @@ impl Simd for Avx2 {
         };
         for k in 0..2 {
             // SAFETY: the caller guarantees 64 readable bytes at `p` and AVX2 support.
-            let (q, bs, st, ws, ct, hi, dl) = unsafe {
+            let (q, bs, st, dm, ct, hi, dl) = unsafe {
                 let v = _mm256_loadu_si256(p.add(32 * k) as *const __m256i);
                 let eq = |x: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(x as i8));
                 // simdjson's table look-ups by low nibble (a byte with the high bit set looks up
                 // 0). Whitespace is exact. `[ ]` are `{ }` with bit 0x20 clear; the structural
                 // test also takes 0x0C and 0x1A (`,` and `:` less 0x20): control characters,
                 // rejected inside strings and, as tokens, by every state (see NEXT).
-                let whitespace_table = _mm256_setr_epi8(
-                    b' ' as i8,
-                    100,
-                    100,
-                    100,
-                    17,
-                    100,
-                    113,
-                    2,
-                    100,
-                    b'\t' as i8,
-                    b'\n' as i8,
-                    112,
-                    100,
-                    b'\r' as i8,
-                    100,
-                    100,
-                    b' ' as i8,
-                    100,
-                    100,
-                    100,
-                    17,
-                    100,
-                    113,
-                    2,
-                    100,
-                    b'\t' as i8,
-                    b'\n' as i8,
-                    112,
-                    100,
-                    b'\r' as i8,
-                    100,
-                    100,
-                );
-                let structural_table = _mm256_setr_epi8(
-                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':' as i8, b'{' as i8, b',' as i8, b'}' as i8, 0, 0, 0, 0,
-                    0, 0, 0, 0, 0, 0, 0, 0, b':' as i8, b'{' as i8, b',' as i8, b'}' as i8, 0, 0,
-                );
+                // The same 16 bytes in both lanes (vpshufb looks up within each 128-bit lane).
+                let lanes = |t: [u8; 16]| _mm256_loadu_si256([t, t].as_ptr() as *const __m256i);
+                let whitespace_table = lanes([
+                    b' ', 100, 100, 100, 17, 100, 113, 2, 100, b'\t', b'\n', 112, 100, b'\r', 100, 100,
+                ]);
+                let structural_table = lanes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0]);
                 let whitespace = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(whitespace_table, v));
                 let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
                 let structural = _mm256_cmpeq_epi8(folded, _mm256_shuffle_epi8(structural_table, v));
@@ -239,7 +207,7 @@ impl Simd for Avx2 {
             c.quote |= q << shift;
             c.backslash |= bs << shift;
             c.structural |= st << shift;
-            c.delimiter |= ws << shift;
+            c.delimiter |= dm << shift;
             c.control |= ct << shift;
             c.non_ascii |= hi << shift;
             c.dollar |= dl << shift;
@@ -656,6 +624,46 @@ mod tests {
                 if has_avx2() {
                     prop_assert_eq!(clmul_prefix_xor(x), want);
                 }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    unsafe fn classify_avx2(block: &[u8; 64]) -> Classes {
+        // SAFETY: 64 bytes; the caller checked the features.
+        unsafe { Avx2::classify(block.as_ptr()) }
+    }
+
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![any::<u8>(), proptest::sample::select(&b"{}[]:,\" \t\r\n\\$\x0c\x1a\x7b\x5b"[..])]
+    }
+
+    proptest! {
+        #[test]
+        fn the_classifiers_agree(block in proptest::collection::vec(byte(), 64)) {
+            let block: [u8; 64] = block.try_into().unwrap();
+            // SAFETY: 64 bytes; SSE2 is baseline.
+            let sse2 = unsafe { Sse2::classify(block.as_ptr()) };
+            let bit = |f: fn(u8) -> bool| (0..64).filter(|&i| f(block[i])).fold(0u64, |m, i| m | 1 << i);
+            prop_assert_eq!(sse2.quote, bit(|c| c == b'"'));
+            prop_assert_eq!(sse2.backslash, bit(|c| c == b'\\'));
+            prop_assert_eq!(sse2.structural, bit(|c| b"{}[]:,".contains(&c)));
+            prop_assert_eq!(sse2.delimiter, bit(|c| b"{}[]:,\" \t\n\r".contains(&c)));
+            prop_assert_eq!(sse2.control, bit(|c| c < 0x20));
+            prop_assert_eq!(sse2.non_ascii, bit(|c| c >= 0x80));
+            prop_assert_eq!(sse2.dollar, bit(|c| c == b'$'));
+            if has_avx2() {
+                // SAFETY: checked just above.
+                let avx2 = unsafe { classify_avx2(&block) };
+                // AVX2's structural test also takes 0x0C and 0x1A (see Avx2::classify).
+                let extra = bit(|c| c == 0x0C || c == 0x1A);
+                prop_assert_eq!(avx2.quote, sse2.quote);
+                prop_assert_eq!(avx2.backslash, sse2.backslash);
+                prop_assert_eq!(avx2.structural, sse2.structural | extra);
+                prop_assert_eq!(avx2.delimiter, sse2.delimiter | extra);
+                prop_assert_eq!(avx2.control, sse2.control);
+                prop_assert_eq!(avx2.non_ascii, sse2.non_ascii);
+                prop_assert_eq!(avx2.dollar, sse2.dollar);
             }
         }
     }
