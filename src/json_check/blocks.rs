@@ -451,10 +451,14 @@ impl Scanner {
         }
     }
 
-    /// One block: `block` is the 64 bytes at `b[offset..]`, padded with spaces past the end of `b`.
+    /// Stage 1 for one block: `block` is the 64 bytes at `b[offset..]`, padded with spaces past
+    /// the end of `b`. Returns the block's tokens for stage 2, one bit each.
+    ///
+    /// # Safety
+    /// The CPU must support `S`'s instruction set.
     #[inline(always)]
-    fn block<S: Simd>(&mut self, b: &[u8], offset: usize, block: &[u8; 64]) -> Result<(), Check> {
-        // SAFETY: `block` is 64 bytes; the caller of `run` guarantees the instruction set.
+    unsafe fn block<S: Simd>(&mut self, b: &[u8], offset: usize, block: &[u8; 64]) -> Result<u64, Check> {
+        // SAFETY: `block` is 64 bytes; the caller guarantees the instruction set.
         let c = unsafe { S::classify(block.as_ptr()) };
         let escaped = self.escapes.next(c.backslash);
         let quote = c.quote & !escaped;
@@ -501,7 +505,7 @@ impl Scanner {
             scalar(b, offset + starts.trailing_zeros() as usize)?;
             starts &= starts - 1;
         }
-        self.parser.tokens(structural | open | scalar_start, block)
+        Ok(structural | open | scalar_start)
     }
 
     fn finish(&self, b: &[u8]) -> Check {
@@ -524,24 +528,51 @@ impl Scanner {
 #[inline(always)]
 unsafe fn run<S: Simd>(b: &[u8]) -> Check {
     let mut scanner = Scanner::new();
+    // SAFETY: the caller guarantees the instruction set.
+    match unsafe { scan::<S>(&mut scanner, b) } {
+        Ok(()) => scanner.finish(b),
+        Err(c) => c,
+    }
+}
+
+/// Both stages over `b`, stage 2 one block behind stage 1.
+///
+/// The token loop's exit is mispredicted on most blocks; with the next block's stage 1 placed
+/// before it in program order, the CPU runs the two side by side instead of discarding the
+/// stage 1 work it had started past the loop.
+///
+/// # Safety
+/// The CPU must support `S`'s instruction set.
+#[inline(always)]
+unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
+    let mut padded = [b' '; 64];
     let mut chunks = b.chunks_exact(64);
     let mut offset = 0;
+    let mut pending: Option<(u64, &[u8; 64])> = None;
     for chunk in &mut chunks {
         let block: &[u8; 64] = chunk.try_into().expect("64 bytes");
-        if let Err(c) = scanner.block::<S>(b, offset, block) {
-            return c;
+        // SAFETY: the caller guarantees the instruction set.
+        let tokens = unsafe { scanner.block::<S>(b, offset, block) }?;
+        if let Some((tokens, block)) = pending {
+            scanner.parser.tokens(tokens, block)?;
         }
+        pending = Some((tokens, block));
         offset += 64;
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut block = [b' '; 64];
-        block[..rest.len()].copy_from_slice(rest);
-        if let Err(c) = scanner.block::<S>(b, offset, &block) {
-            return c;
+        padded[..rest.len()].copy_from_slice(rest);
+        // SAFETY: as above.
+        let tokens = unsafe { scanner.block::<S>(b, offset, &padded) }?;
+        if let Some((tokens, block)) = pending {
+            scanner.parser.tokens(tokens, block)?;
         }
+        pending = Some((tokens, &padded));
     }
-    scanner.finish(b)
+    if let Some((tokens, block)) = pending {
+        scanner.parser.tokens(tokens, block)?;
+    }
+    Ok(())
 }
 
 /// The check with AVX2 and PCLMULQDQ, and BMI1/BMI2 (every AVX2 CPU but a few early VIA ones
