@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use external_ip_lookup_rule::bench_internals::{check_object, check_object_walk, Check};
 use external_ip_lookup_rule::Rule;
 use serde_json::Value;
 
@@ -87,9 +88,21 @@ fn main() {
             .count()
     });
     assert_eq!(bad, 0);
+    // The syntax check every line goes through, alone: the block scanner the scan uses (AVX2 or
+    // SSE2 on x86_64, the walk elsewhere) and the portable walk.
+    let line_list: Vec<&[u8]> = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let checks = |check: fn(&[u8]) -> Check| {
+        line_list.iter().filter(|l| check(std::hint::black_box(l)) == Check::Object).count()
+    };
+    let (t_check, objects) = best(5, || checks(check_object));
+    let (t_walk, walked) = best(5, || checks(check_object_walk));
+    assert_eq!(objects, lines, "every generated event is an object the check is sure of");
+    assert_eq!(walked, lines);
     row("reading the bytes (memchr line count)", t_read, t_scan);
     row("  UTF-8 validation of all bytes", t_utf8, t_scan);
     row("  JSON validation of every line (IgnoredAny)", t_valid, t_scan);
+    row("  syntax check of every line (fast path)", t_check, t_scan);
+    row("  syntax check of every line (portable walk)", t_walk, t_scan);
     row("scan_ndjson (pre-filter, validate, match)", t_scan, t_scan);
     row("serde_json::Value per line + matches", t_tree, t_scan);
     println!(

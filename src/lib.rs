@@ -76,6 +76,13 @@ pub use suggest::Suggestion;
 pub use tuning::ListEdits;
 pub use verdict::{Reason, ReasonKind, RuleRef, Verdict};
 
+/// Internals for `benches/scan.rs` to time on their own. Not API: no stability promise, may change
+/// or go in any release.
+#[doc(hidden)]
+pub mod bench_internals {
+    pub use crate::json_check::{check_object, check_object_walk, Check};
+}
+
 /// The README's Rust example, compiled and run by `cargo test` so that it cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

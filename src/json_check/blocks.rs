@@ -1,0 +1,707 @@
+//! The syntax check on x86_64, 64 bytes at a time (simdjson's two stages, for validation only).
+//!
+//! The scalar walk ([`super::walk`]) spends most of its time deciding what each byte is. Here
+//! stage 1 classifies a whole 64-byte block with SIMD compares into one bit per byte (quotes,
+//! backslashes, structural characters, whitespace, control and non-ASCII bytes), works out which
+//! characters are escaped and which bytes lie inside strings with a few integer operations on
+//! those masks, and checks string contents and escapes for the whole block at once. Every number
+//! or literal is checked where it starts. Stage 2 then visits only the tokens (structural
+//! characters, opening quotes, the first byte of every number or literal) with a table-driven
+//! state machine: an ECS event has one token per five or six bytes.
+//!
+//! The answers are the walk's, with [`Check::Unsure`] wherever serde_json needs more than
+//! syntax; see the parent module. Why the lexing can be trusted even on broken input: the masks
+//! are exact up to the first backslash outside a string, and such a backslash starts a run of
+//! scalar bytes that fails its check, so nothing after it can turn an invalid line into `Object`;
+//! and any line with such a backslash is invalid JSON, so an `Invalid` found past it is still
+//! right. Likewise every check may answer in any order: each `Invalid` it gives is an error
+//! serde_json meets too, wherever it stops first.
+//!
+//! Two instantiations of the same generic code: AVX2 with carry-less multiplication (detected at
+//! run time) and SSE2 (the x86_64 baseline).
+
+use super::walk::{literal, number};
+use super::{Check, MAX_DEPTH, RAW_VALUE_KEY};
+use std::arch::x86_64::*;
+
+/// The per-byte classes of one 64-byte block, bit `i` for byte `i`.
+#[derive(Clone, Copy)]
+struct Classes {
+    quote: u64,
+    backslash: u64,
+    /// `{ } [ ] : ,`
+    structural: u64,
+    /// Bytes that end a number or literal: structural, whitespace (space, tab, line feed,
+    /// carriage return) or a quote.
+    delimiter: u64,
+    /// below 0x20
+    control: u64,
+    /// 0x80 and above
+    non_ascii: u64,
+    /// `$`, which starts serde_json's RawValue key
+    dollar: u64,
+}
+
+impl Classes {
+    /// The same masks, their origin hidden from the optimiser.
+    ///
+    /// LLVM sees each mask is a `pmovmskb` and turns the bit operations on several of them back
+    /// into 64-lane byte-vector operations, which it lowers byte by byte with `pextrb`/`pinsrb`:
+    /// that made the scanner slower than the scalar walk. An empty `asm!` block stops it.
+    #[inline(always)]
+    fn opaque(self) -> Classes {
+        #[inline(always)]
+        fn hide(mut x: u64) -> u64 {
+            // SAFETY: the assembly is empty: it only claims to read and write `x`'s register.
+            unsafe {
+                std::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags))
+            };
+            x
+        }
+        Classes {
+            quote: hide(self.quote),
+            backslash: hide(self.backslash),
+            structural: hide(self.structural),
+            delimiter: hide(self.delimiter),
+            control: hide(self.control),
+            non_ascii: hide(self.non_ascii),
+            dollar: hide(self.dollar),
+        }
+    }
+}
+
+/// What one instruction set provides to the generic scanner.
+trait Simd {
+    /// Classifies the 64 bytes at `p`.
+    ///
+    /// # Safety
+    /// `p` must be valid for reading 64 bytes, and the CPU must support the instruction set.
+    unsafe fn classify(p: *const u8) -> Classes;
+
+    /// Bit `i` of the result is the xor of bits `0..=i` of `x`.
+    ///
+    /// # Safety
+    /// The CPU must support the instruction set.
+    unsafe fn prefix_xor(x: u64) -> u64;
+}
+
+/// SSE2: 16 bytes per compare; every x86_64 CPU has it.
+struct Sse2;
+
+impl Simd for Sse2 {
+    #[inline(always)]
+    unsafe fn classify(p: *const u8) -> Classes {
+        let mut c = Classes {
+            quote: 0,
+            backslash: 0,
+            structural: 0,
+            delimiter: 0,
+            control: 0,
+            non_ascii: 0,
+            dollar: 0,
+        };
+        for k in 0..4 {
+            // SAFETY: the caller guarantees 64 readable bytes at `p`, and SSE2 is in the x86_64
+            // baseline.
+            let (q, bs, st, dm, ct, hi, dl) = unsafe {
+                let v = _mm_loadu_si128(p.add(16 * k) as *const __m128i);
+                let eq = |x: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8));
+                // `[` and `]` are `{` and `}` with bit 0x20 clear.
+                let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let fold_eq = |x: u8| _mm_cmpeq_epi8(folded, _mm_set1_epi8(x as i8));
+                let structural = _mm_or_si128(
+                    _mm_or_si128(fold_eq(b'{'), fold_eq(b'}')),
+                    _mm_or_si128(eq(b':'), eq(b',')),
+                );
+                let quote = eq(b'"');
+                let whitespace =
+                    _mm_or_si128(_mm_or_si128(eq(b' '), eq(b'\t')), _mm_or_si128(eq(b'\n'), eq(b'\r')));
+                let delimiter = _mm_or_si128(_mm_or_si128(structural, whitespace), quote);
+                // A byte is a control character when max(byte, 0x1F) is 0x1F (unsigned).
+                let control_max = _mm_set1_epi8(0x1F);
+                let control = _mm_cmpeq_epi8(_mm_max_epu8(v, control_max), control_max);
+                let bits = |m: __m128i| _mm_movemask_epi8(m) as u16 as u64;
+                (
+                    bits(quote),
+                    bits(eq(b'\\')),
+                    bits(structural),
+                    bits(delimiter),
+                    bits(control),
+                    bits(v),
+                    bits(eq(b'$')),
+                )
+            };
+            let shift = 16 * k;
+            c.quote |= q << shift;
+            c.backslash |= bs << shift;
+            c.structural |= st << shift;
+            c.delimiter |= dm << shift;
+            c.control |= ct << shift;
+            c.non_ascii |= hi << shift;
+            c.dollar |= dl << shift;
+        }
+        c.opaque()
+    }
+
+    #[inline(always)]
+    unsafe fn prefix_xor(mut x: u64) -> u64 {
+        x ^= x << 1;
+        x ^= x << 2;
+        x ^= x << 4;
+        x ^= x << 8;
+        x ^= x << 16;
+        x ^= x << 32;
+        x
+    }
+}
+
+/// AVX2 compares (32 bytes each) and PCLMULQDQ for the prefix xor.
+struct Avx2;
+
+impl Simd for Avx2 {
+    #[inline(always)]
+    unsafe fn classify(p: *const u8) -> Classes {
+        let mut c = Classes {
+            quote: 0,
+            backslash: 0,
+            structural: 0,
+            delimiter: 0,
+            control: 0,
+            non_ascii: 0,
+            dollar: 0,
+        };
+        for k in 0..2 {
+            // SAFETY: the caller guarantees 64 readable bytes at `p` and AVX2 support.
+            let (q, bs, st, dm, ct, hi, dl) = unsafe {
+                let v = _mm256_loadu_si256(p.add(32 * k) as *const __m256i);
+                let eq = |x: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(x as i8));
+                // simdjson's table look-ups by low nibble (a byte with the high bit set looks up
+                // 0). Whitespace is exact. `[ ]` are `{ }` with bit 0x20 clear; the structural
+                // test also takes 0x0C and 0x1A (`,` and `:` less 0x20): control characters,
+                // rejected inside strings and, as tokens, by every state (see NEXT).
+                // The same 16 bytes in both lanes (vpshufb looks up within each 128-bit lane).
+                let lanes = |t: [u8; 16]| _mm256_loadu_si256([t, t].as_ptr() as *const __m256i);
+                let whitespace_table = lanes([
+                    b' ', 100, 100, 100, 17, 100, 113, 2, 100, b'\t', b'\n', 112, 100, b'\r', 100, 100,
+                ]);
+                let structural_table = lanes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b':', b'{', b',', b'}', 0, 0]);
+                let whitespace = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(whitespace_table, v));
+                let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+                let structural = _mm256_cmpeq_epi8(folded, _mm256_shuffle_epi8(structural_table, v));
+                let quote = eq(b'"');
+                let delimiter = _mm256_or_si256(_mm256_or_si256(structural, whitespace), quote);
+                let control_max = _mm256_set1_epi8(0x1F);
+                let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, control_max), control_max);
+                let bits = |m: __m256i| _mm256_movemask_epi8(m) as u32 as u64;
+                (
+                    bits(quote),
+                    bits(eq(b'\\')),
+                    bits(structural),
+                    bits(delimiter),
+                    bits(control),
+                    bits(v),
+                    bits(eq(b'$')),
+                )
+            };
+            let shift = 32 * k;
+            c.quote |= q << shift;
+            c.backslash |= bs << shift;
+            c.structural |= st << shift;
+            c.delimiter |= dm << shift;
+            c.control |= ct << shift;
+            c.non_ascii |= hi << shift;
+            c.dollar |= dl << shift;
+        }
+        c.opaque()
+    }
+
+    #[inline(always)]
+    unsafe fn prefix_xor(x: u64) -> u64 {
+        // SAFETY: the caller guarantees PCLMULQDQ support; a carry-less multiplication by all ones
+        // is the prefix xor.
+        unsafe {
+            let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
+            _mm_cvtsi128_si64(product) as u64
+        }
+    }
+}
+
+/// Which characters are escaped, carried from block to block (simdjson's escape scanner).
+#[derive(Default)]
+struct Escapes {
+    /// 1 when the first byte of the next block is escaped by a backslash ending this one.
+    next_is_escaped: u64,
+}
+
+impl Escapes {
+    /// The mask of the characters a backslash escapes (the byte after each odd-numbered backslash
+    /// of a run).
+    #[inline(always)]
+    fn next(&mut self, backslash: u64) -> u64 {
+        const ODD_BITS: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+        if backslash == 0 {
+            let escaped = self.next_is_escaped;
+            self.next_is_escaped = 0;
+            return escaped;
+        }
+        // A backslash escaped from the previous block starts nothing.
+        let potential_escape = backslash & !self.next_is_escaped;
+        // Runs that start on an even bit: subtracting carries through each run and leaves, with
+        // the odd bits, a 1 at every escape and at every character escaped.
+        let maybe_escaped = potential_escape << 1;
+        let escape_and_terminal_code = ((maybe_escaped | ODD_BITS).wrapping_sub(potential_escape)) ^ ODD_BITS;
+        let escaped = escape_and_terminal_code ^ (backslash | self.next_is_escaped);
+        let escape = escape_and_terminal_code & backslash;
+        self.next_is_escaped = escape >> 63;
+        escaped
+    }
+}
+
+// Stage 2's states: what the next token may be. The container is part of the state, so that a
+// closing bracket needs no stack look-up and a `,` knows what follows. A state is held as its
+// number times 6, the shift of its field in a transition word (below).
+/// Outside the top-level object, before or after it: `{` (which [`Parser::bracket`] refuses
+/// after the first object has closed).
+const TOP: u8 = 0;
+/// Right after `{`: a key or `}`.
+const OBJ_FIRST_KEY: u8 = 6;
+/// After `,` in an object: a key.
+const OBJ_KEY: u8 = 12;
+/// After a key: `:`.
+const COLON: u8 = 18;
+/// After `:`: a value.
+const OBJ_VALUE: u8 = 24;
+/// Right after `[`: a value or `]`.
+const ARR_FIRST_VALUE: u8 = 30;
+/// After `,` in an array: a value.
+const ARR_VALUE: u8 = 36;
+/// After a value in an object: `,` or `}`.
+const OBJ_AFTER: u8 = 42;
+/// After a value in an array: `,` or `]`.
+const ARR_AFTER: u8 = 48;
+/// A syntax error was seen; it stays.
+const ERROR: u8 = 54;
+// Transitions that need the container stack, handled off the fast path.
+/// Open an object.
+const PUSH_OBJ: u8 = 60;
+/// Open an array.
+const PUSH_ARR: u8 = 61;
+/// Close the innermost container (the state says it is the right kind).
+const POP: u8 = 62;
+
+/// The transitions by token byte: 6 bits per state, the next state of state `s` in bits
+/// `s..s + 6`. A shift and a mask per token is a shorter dependency chain than a table load, and
+/// tokens come every five bytes or so. A byte that is not structural or a quote is the first of a
+/// number or literal (or of a stray run, which fails on its own check).
+static NEXT: [u64; 256] = {
+    let mut t = [error_row(); 256];
+    set(&mut t, TOP, b'{', PUSH_OBJ);
+    set(&mut t, OBJ_FIRST_KEY, b'"', COLON);
+    set(&mut t, OBJ_FIRST_KEY, b'}', POP);
+    set(&mut t, OBJ_KEY, b'"', COLON);
+    set(&mut t, COLON, b':', OBJ_VALUE);
+    let mut k = 0;
+    while k < 3 {
+        let (state, after) =
+            [(OBJ_VALUE, OBJ_AFTER), (ARR_FIRST_VALUE, ARR_AFTER), (ARR_VALUE, ARR_AFTER)][k];
+        set(&mut t, state, b'{', PUSH_OBJ);
+        set(&mut t, state, b'[', PUSH_ARR);
+        set(&mut t, state, b'"', after);
+        let mut byte = 0;
+        while byte < 256 {
+            if !matches!(byte as u8, b'{' | b'}' | b'[' | b']' | b':' | b',' | b'"') {
+                set(&mut t, state, byte as u8, after);
+            }
+            byte += 1;
+        }
+        k += 1;
+    }
+    set(&mut t, ARR_FIRST_VALUE, b']', POP);
+    set(&mut t, OBJ_AFTER, b',', OBJ_KEY);
+    set(&mut t, OBJ_AFTER, b'}', POP);
+    set(&mut t, ARR_AFTER, b',', ARR_VALUE);
+    set(&mut t, ARR_AFTER, b']', POP);
+    // A control character is never a token of valid JSON (AVX2's structural test lets two
+    // through, see Avx2::classify).
+    let mut byte = 0;
+    while byte < 0x20 {
+        t[byte] = error_row();
+        byte += 1;
+    }
+    t
+};
+
+/// The transitions of a byte that is an error in every state.
+const fn error_row() -> u64 {
+    let mut row = 0u64;
+    let mut state = TOP;
+    while state <= ERROR {
+        row |= (ERROR as u64) << state;
+        state += 6;
+    }
+    row
+}
+
+const fn set(t: &mut [u64; 256], state: u8, byte: u8, next: u8) {
+    let shift = state as u32;
+    let row = &mut t[byte as usize];
+    *row = (*row & !(0x3F << shift)) | ((next as u64) << shift);
+}
+
+/// Stage 2: the token state machine.
+struct Parser {
+    state: u8,
+    /// The open containers, one bit each (1 for an object), innermost in bit 0.
+    stack: u128,
+    depth: usize,
+    /// Whether the top-level object has closed.
+    closed: bool,
+}
+
+impl Parser {
+    /// Feeds the tokens at the set bits of `tokens`; `block` holds their bytes.
+    #[inline(always)]
+    fn tokens(&mut self, mut tokens: u64, block: &[u8; 64]) -> Result<(), Check> {
+        let mut state = self.state as u32;
+        while tokens != 0 {
+            let row = NEXT[block[tokens.trailing_zeros() as usize] as usize];
+            let next = (row >> state) as u32 & 0x3F;
+            state = if next < PUSH_OBJ as u32 { next } else { self.bracket(next as u8)? as u32 };
+            tokens &= tokens - 1;
+        }
+        self.state = state as u8;
+        if self.state == ERROR {
+            return Err(Check::Invalid);
+        }
+        Ok(())
+    }
+
+    /// Opens or closes a container; returns the state after it.
+    ///
+    /// Inlined: a call out of the AVX2 code costs a `vzeroupper` and reloading the vector
+    /// constants, on one token in ten.
+    #[inline(always)]
+    fn bracket(&mut self, action: u8) -> Result<u8, Check> {
+        if action == POP {
+            self.stack >>= 1;
+            self.depth -= 1;
+            return Ok(if self.depth == 0 {
+                self.closed = true;
+                TOP
+            } else if self.stack & 1 == 1 {
+                OBJ_AFTER
+            } else {
+                ARR_AFTER
+            });
+        }
+        if self.closed {
+            // A second top-level value.
+            return Err(Check::Invalid);
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(Check::Unsure);
+        }
+        let object = action == PUSH_OBJ;
+        self.stack = (self.stack << 1) | object as u128;
+        self.depth += 1;
+        Ok(if object { OBJ_FIRST_KEY } else { ARR_FIRST_VALUE })
+    }
+}
+
+/// Checks the number or literal starting at `b[i]` (the first byte of a run of bytes that are not
+/// whitespace, structural, quotes or inside strings): it must be valid and fill the run.
+#[inline(always)]
+fn scalar(b: &[u8], i: usize) -> Result<(), Check> {
+    let end = match b[i] {
+        b't' => literal(b, i, b"true"),
+        b'f' => literal(b, i, b"false"),
+        b'n' => literal(b, i, b"null"),
+        b'-' | b'0'..=b'9' => number(b, i),
+        _ => Err(Check::Invalid),
+    }?;
+    match b.get(end) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']' | b':' | b'[' | b'{' | b'"') => Ok(()),
+        Some(_) => Err(Check::Invalid),
+    }
+}
+
+/// The state carried from one block to the next.
+struct Scanner {
+    escapes: Escapes,
+    /// All ones when the next block starts inside a string.
+    in_string: u64,
+    /// 1 when the last byte of the previous block was part of a number or literal.
+    prev_scalar: u64,
+    /// 1 when the last byte of the previous block opened a string.
+    prev_open: u64,
+    /// Any byte 0x80 or above seen so far.
+    non_ascii: u64,
+    parser: Parser,
+}
+
+impl Scanner {
+    fn new() -> Scanner {
+        Scanner {
+            escapes: Escapes::default(),
+            in_string: 0,
+            prev_scalar: 0,
+            prev_open: 0,
+            non_ascii: 0,
+            parser: Parser { state: TOP, stack: 0, depth: 0, closed: false },
+        }
+    }
+
+    /// Stage 1 for one block: `block` is the 64 bytes at `b[offset..]`, padded with spaces past
+    /// the end of `b`. Returns the block's tokens for stage 2, one bit each.
+    ///
+    /// # Safety
+    /// The CPU must support `S`'s instruction set.
+    #[inline(always)]
+    unsafe fn block<S: Simd>(&mut self, b: &[u8], offset: usize, block: &[u8; 64]) -> Result<u64, Check> {
+        // SAFETY: `block` is 64 bytes; the caller guarantees the instruction set.
+        let c = unsafe { S::classify(block.as_ptr()) };
+        let escaped = self.escapes.next(c.backslash);
+        let quote = c.quote & !escaped;
+        // SAFETY: as above.
+        let in_string = unsafe { S::prefix_xor(quote) } ^ self.in_string;
+        self.in_string = ((in_string as i64) >> 63) as u64;
+
+        // String contents: no control characters, only the escapes JSON has.
+        if c.control & in_string != 0 {
+            return Err(Check::Invalid);
+        }
+        let mut e = escaped;
+        while e != 0 {
+            match block[e.trailing_zeros() as usize] {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                // serde_json checks hex digits and surrogate pairs: let it decide.
+                b'u' => return Err(Check::Unsure),
+                _ => return Err(Check::Invalid),
+            }
+            e &= e - 1;
+        }
+        self.non_ascii |= c.non_ascii;
+
+        // A string that may spell serde_json's RawValue key (as a key or not: rare either way).
+        let open = quote & in_string;
+        let mut dollar = c.dollar & ((open << 1) | self.prev_open);
+        self.prev_open = open >> 63;
+        while dollar != 0 {
+            let at = offset + dollar.trailing_zeros() as usize;
+            if b.get(at..at + RAW_VALUE_KEY.len()) == Some(RAW_VALUE_KEY) {
+                return Err(Check::Unsure);
+            }
+            dollar &= dollar - 1;
+        }
+
+        // Outside strings every byte is whitespace, structural, a quote or part of a scalar (a
+        // number or literal, or a stray byte that fails as one).
+        let structural = c.structural & !in_string;
+        let scalar_bytes = !(in_string | c.delimiter);
+        let scalar_start = scalar_bytes & !((scalar_bytes << 1) | self.prev_scalar);
+        self.prev_scalar = scalar_bytes >> 63;
+        let mut starts = scalar_start;
+        while starts != 0 {
+            scalar(b, offset + starts.trailing_zeros() as usize)?;
+            starts &= starts - 1;
+        }
+        Ok(structural | open | scalar_start)
+    }
+
+    fn finish(&self, b: &[u8]) -> Check {
+        if self.in_string != 0 || self.parser.state != TOP || !self.parser.closed {
+            return Check::Invalid;
+        }
+        // Outside strings a non-ASCII byte is a scalar that failed; inside, serde_json rejects
+        // invalid UTF-8. The line is UTF-8 exactly when every string is.
+        if self.non_ascii != 0 && std::str::from_utf8(b).is_err() {
+            return Check::Invalid;
+        }
+        Check::Object
+    }
+}
+
+/// The whole check with instruction set `S`.
+///
+/// # Safety
+/// The CPU must support `S`'s instruction set.
+#[inline(always)]
+unsafe fn run<S: Simd>(b: &[u8]) -> Check {
+    let mut scanner = Scanner::new();
+    // SAFETY: the caller guarantees the instruction set.
+    match unsafe { scan::<S>(&mut scanner, b) } {
+        Ok(()) => scanner.finish(b),
+        Err(c) => c,
+    }
+}
+
+/// Both stages over `b`, stage 2 one block behind stage 1.
+///
+/// The token loop's exit is mispredicted on most blocks; with the next block's stage 1 placed
+/// before it in program order, the CPU runs the two side by side instead of discarding the
+/// stage 1 work it had started past the loop.
+///
+/// # Safety
+/// The CPU must support `S`'s instruction set.
+#[inline(always)]
+unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
+    let mut padded = [b' '; 64];
+    let mut chunks = b.chunks_exact(64);
+    let mut offset = 0;
+    let mut pending: Option<(u64, &[u8; 64])> = None;
+    for chunk in &mut chunks {
+        let block: &[u8; 64] = chunk.try_into().expect("64 bytes");
+        // SAFETY: the caller guarantees the instruction set.
+        let tokens = unsafe { scanner.block::<S>(b, offset, block) }?;
+        if let Some((tokens, block)) = pending {
+            scanner.parser.tokens(tokens, block)?;
+        }
+        pending = Some((tokens, block));
+        offset += 64;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        padded[..rest.len()].copy_from_slice(rest);
+        // SAFETY: as above.
+        let tokens = unsafe { scanner.block::<S>(b, offset, &padded) }?;
+        if let Some((tokens, block)) = pending {
+            scanner.parser.tokens(tokens, block)?;
+        }
+        pending = Some((tokens, &padded));
+    }
+    if let Some((tokens, block)) = pending {
+        scanner.parser.tokens(tokens, block)?;
+    }
+    Ok(())
+}
+
+/// The check with AVX2 and PCLMULQDQ, and BMI1/BMI2 (every AVX2 CPU but a few early VIA ones
+/// has them) for the token loop's bit operations (`blsr`, `shrx`).
+///
+/// # Safety
+/// The CPU must support AVX2, PCLMULQDQ, BMI1 and BMI2 ([`has_avx2`]).
+#[target_feature(enable = "avx2,pclmulqdq,bmi1,bmi2")]
+pub(super) unsafe fn check_avx2(b: &[u8]) -> Check {
+    // SAFETY: the caller guarantees the features.
+    unsafe { run::<Avx2>(b) }
+}
+
+/// The check with SSE2 only.
+pub(super) fn check_sse2(b: &[u8]) -> Check {
+    // SAFETY: SSE2 is in the x86_64 baseline.
+    unsafe { run::<Sse2>(b) }
+}
+
+/// Whether [`check_avx2`] may run here.
+pub(super) fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("pclmulqdq")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The escaped characters of `bytes`, byte by byte.
+    fn escaped_reference(bytes: &[u8]) -> Vec<bool> {
+        let mut out = vec![false; bytes.len()];
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                out[i + 1] = true;
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn escape_scanner_matches_a_byte_walk(bits in proptest::collection::vec(any::<u64>(), 1..5), dense in 0u32..4) {
+            // Dense backslash runs: and several random masks together.
+            let bits: Vec<u64> = bits.iter().map(|&x| match dense {
+                0 => x,
+                1 => x | x.rotate_left(1),
+                2 => x | x.rotate_left(1) | x.rotate_left(2) | x.rotate_left(3),
+                _ => !x | x.rotate_left(7),
+            }).collect();
+            let bytes: Vec<u8> = (0..bits.len() * 64).map(|i| if bits[i / 64] >> (i % 64) & 1 == 1 { b'\\' } else { b'a' }).collect();
+            let want = escaped_reference(&bytes);
+            let mut scanner = Escapes::default();
+            for (k, &mask) in bits.iter().enumerate() {
+                let got = scanner.next(mask);
+                for j in 0..64 {
+                    prop_assert_eq!(got >> j & 1 == 1, want[k * 64 + j], "block {} bit {}", k, j);
+                }
+            }
+        }
+
+        #[test]
+        fn prefix_xor_agrees(x in any::<u64>()) {
+            let mut want = 0u64;
+            let mut acc = 0;
+            for i in 0..64 {
+                acc ^= x >> i & 1;
+                want |= acc << i;
+            }
+            // SAFETY: SSE2 is baseline; PCLMULQDQ is checked.
+            unsafe {
+                prop_assert_eq!(Sse2::prefix_xor(x), want);
+                if has_avx2() {
+                    prop_assert_eq!(clmul_prefix_xor(x), want);
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    unsafe fn classify_avx2(block: &[u8; 64]) -> Classes {
+        // SAFETY: 64 bytes; the caller checked the features.
+        unsafe { Avx2::classify(block.as_ptr()) }
+    }
+
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![any::<u8>(), proptest::sample::select(&b"{}[]:,\" \t\r\n\\$\x0c\x1a\x7b\x5b"[..])]
+    }
+
+    proptest! {
+        #[test]
+        fn the_classifiers_agree(block in proptest::collection::vec(byte(), 64)) {
+            let block: [u8; 64] = block.try_into().unwrap();
+            // SAFETY: 64 bytes; SSE2 is baseline.
+            let sse2 = unsafe { Sse2::classify(block.as_ptr()) };
+            let bit = |f: fn(u8) -> bool| (0..64).filter(|&i| f(block[i])).fold(0u64, |m, i| m | 1 << i);
+            prop_assert_eq!(sse2.quote, bit(|c| c == b'"'));
+            prop_assert_eq!(sse2.backslash, bit(|c| c == b'\\'));
+            prop_assert_eq!(sse2.structural, bit(|c| b"{}[]:,".contains(&c)));
+            prop_assert_eq!(sse2.delimiter, bit(|c| b"{}[]:,\" \t\n\r".contains(&c)));
+            prop_assert_eq!(sse2.control, bit(|c| c < 0x20));
+            prop_assert_eq!(sse2.non_ascii, bit(|c| c >= 0x80));
+            prop_assert_eq!(sse2.dollar, bit(|c| c == b'$'));
+            if has_avx2() {
+                // SAFETY: checked just above.
+                let avx2 = unsafe { classify_avx2(&block) };
+                // AVX2's structural test also takes 0x0C and 0x1A (see Avx2::classify).
+                let extra = bit(|c| c == 0x0C || c == 0x1A);
+                prop_assert_eq!(avx2.quote, sse2.quote);
+                prop_assert_eq!(avx2.backslash, sse2.backslash);
+                prop_assert_eq!(avx2.structural, sse2.structural | extra);
+                prop_assert_eq!(avx2.delimiter, sse2.delimiter | extra);
+                prop_assert_eq!(avx2.control, sse2.control);
+                prop_assert_eq!(avx2.non_ascii, sse2.non_ascii);
+                prop_assert_eq!(avx2.dollar, sse2.dollar);
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    unsafe fn clmul_prefix_xor(x: u64) -> u64 {
+        // SAFETY: the caller checked the features.
+        unsafe { Avx2::prefix_xor(x) }
+    }
+}
