@@ -22,10 +22,11 @@ struct Embedded {
     rule_id: &'static str,
     name: &'static str,
     info: &'static str,
-    samples: &'static str,
+    /// Indices into `SAMPLE_JSON`.
+    samples: &'static [usize],
 }
 
-// DEFAULT_VERSION, EMBEDDED and PACKS_JSON.
+// DEFAULT_VERSION, EMBEDDED, SAMPLE_JSON and PACKS_JSON.
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
 /// A rule version's metadata, as Elastic publishes it.
@@ -228,7 +229,11 @@ impl Version {
     pub(crate) fn samples(self) -> &'static [Sample] {
         // build.rs checked the samples' shape.
         SAMPLES[self.at].get_or_init(|| {
-            serde_json::from_str(self.embedded().samples).expect("embedded samples are valid")
+            self.embedded()
+                .samples
+                .iter()
+                .map(|&i| serde_json::from_str(SAMPLE_JSON[i]).expect("embedded samples are valid"))
+                .collect()
         })
     }
 }
