@@ -21,7 +21,7 @@ wasm-bindgen "$raw" --out-dir pkg/web --target web --weak-refs
 find pkg/node/snippets -name '*.js' -exec sed -E -i 's/^export function ([A-Za-z_0-9]+)/exports.\1 = function \1/' {} +
 
 # One optimised module, shared by both glues (they import the same exports).
-npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-opt --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers pkg/web/${name}_bg.wasm -o pkg/web/${name}_bg.wasm
+npx --no-install wasm-opt -Oz --converge --enable-bulk-memory --enable-bulk-memory-opt --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers pkg/web/${name}_bg.wasm -o pkg/web/${name}_bg.wasm
 cp pkg/web/${name}_bg.wasm pkg/node/${name}_bg.wasm
 
 # The API factory is CommonJS (js/api.cjs); the browser gets the same file as an ES module.
