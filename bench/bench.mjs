@@ -1,7 +1,8 @@
 // Benchmark: this package against what a Node.js user would write instead, side by side.
 //
-//   npm run bench                      # 30,000 events
-//   npm run bench -- --events 100000 --rounds 7 --seed 1
+//   npm run bench                      # 30,000 events, then the CLI on 1 GiB
+//   npm run bench -- --events 100000 --rounds 7 --seed 1 --cli-size 256m
+//   npm run bench -- --cli-size 0      # without the CLI run
 //
 // Measures, on the same generated events (bench/generate.mjs): `matches(obj)`, `evaluate(obj)` and
 // `scanNdjson(bytes)` of the default rule, against a plain JS matcher with RegExps (the rule
@@ -9,7 +10,9 @@
 // matcher on NDJSON. First checks that the baseline and the package agree on every event (exit
 // code 1 and the disagreements printed if not). Then prints figures only; timings are never
 // asserted. Also prints the gzipped size of the browser .wasm and the time a fresh `node`
-// process takes to load the module and compile the default rule.
+// process takes to load the module and compile the default rule. Last, runs the CLI benchmark
+// (bench/cli-1gb.mjs: the command line on a generated file, 1 GiB unless --cli-size says
+// otherwise, with 1 and 2 workers, beside the native scan of the same file).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +29,7 @@ import { generateEvents, toNdjson } from './generate.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const opts = { events: 30000, rounds: 5, seed: 20230314, coldRuns: 5 };
+  const opts = { events: 30000, rounds: 5, seed: 20230314, coldRuns: 5, cliSize: '1g' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => Number(inline ?? argv[++i]);
@@ -35,9 +38,10 @@ function parseArgs(argv) {
       case '--rounds': opts.rounds = value(); break;
       case '--seed': opts.seed = value(); break;
       case '--cold-runs': opts.coldRuns = value(); break;
+      case '--cli-size': opts.cliSize = inline ?? argv[++i]; break;
       case '--help':
       case '-h':
-        console.log('usage: node bench/bench.mjs [--events N] [--rounds R] [--seed S] [--cold-runs C]');
+        console.log('usage: node bench/bench.mjs [--events N] [--rounds R] [--seed S] [--cold-runs C] [--cli-size 1g|256m|0]');
         process.exit(0);
         break;
       default:
@@ -258,6 +262,13 @@ if (cold.length > 0) {
 }
 
 if (sink < 0) console.log(sink); // keep the work observable
+
+// ----- the CLI on a large file ---------------------------------------------------------------------
+if (opts.cliSize !== '0') {
+  console.log(`\nCLI (bench/cli-1gb.mjs --size ${opts.cliSize}):`);
+  const cli = spawnSync(process.execPath, [join(root, 'bench', 'cli-1gb.mjs'), '--size', opts.cliSize], { stdio: 'inherit' });
+  if (cli.status !== 0) process.exitCode = 1;
+}
 if (disagreements > 0) {
   console.error(`\n${disagreements} disagreements between the baseline and the package`);
   process.exitCode = 1;
