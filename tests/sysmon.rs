@@ -1,6 +1,6 @@
 //! Sysmon DNS events (EID 22) from real public samples, read through the `sysmon` and `auto` input
-//! modes. The samples live in `../shared/samples/` (see its README.txt for each file's repository,
-//! commit and licence); `SAMPLES_DIR` overrides the place.
+//! modes. The samples are vendored in `tests/data/` (a README per source names its repository,
+//! commit and licence), so a clone tests itself with nothing beside it.
 //!
 //! Every real record is a negative (none queries an IP-lookup service). The positives here are
 //! DERIVED: copies of the same records with only the queried name changed to `api.ipify.org`
@@ -15,15 +15,7 @@ use external_ip_lookup_rule::{wildcard_match, InputMode, Rule, RuleBuilder, Verd
 use serde_json::Value;
 
 fn samples_dir() -> PathBuf {
-    let dir = std::env::var_os("SAMPLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"));
-    assert!(
-        dir.join("README.txt").exists(),
-        "the public samples are missing at {} (set SAMPLES_DIR)",
-        dir.display()
-    );
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn read_json(rel: &str) -> Value {
