@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 name=external_ip_lookup_rule
-# Without globset: see src/pattern.rs (size budget of the .wasm).
+# Without globset: see src/eql/pattern.rs (size budget of the .wasm).
 cargo build --profile wasm --target wasm32-unknown-unknown --lib --no-default-features
 raw=target/wasm32-unknown-unknown/wasm/$name.wasm
 

@@ -36,51 +36,40 @@
 //! ```
 #![deny(missing_docs)]
 
-mod adapt;
-mod ast;
 mod catalog;
-mod compile;
+mod eql;
 mod error;
-mod evaluate;
-mod event;
-mod exceptions;
-mod json_check;
+mod input;
 mod limits;
-mod parse;
-mod pattern;
 mod rule;
-mod scan;
-mod sparse;
-mod suggest;
 mod tuning;
-mod verdict;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use adapt::{InputMapping, InputMode, MappedField};
-pub use ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
 pub use catalog::{
     default_version, packs, versions, AttackRef, Pack, RuleInfo, Sample, Technique, Threat, VersionEntry,
 };
-pub use compile::Warning;
+pub use eql::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
+pub use eql::compile::Warning;
+pub use eql::parse::parse_query;
+pub use eql::pattern::{wildcard_match, PatternSet};
+pub use eql::verdict::{Reason, ReasonKind, RuleRef, Verdict};
 pub use error::{Error, ErrorKind, Position, Result};
-pub use event::{visit, visit_nodes, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
-pub use exceptions::{exceptions_from_value, parse_exceptions, ExceptionEntry, ExceptionItem};
+pub use input::adapt::{InputMapping, InputMode, MappedField};
+pub use input::event::{visit, visit_nodes, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
+pub use input::scan::{Counts, LineError, LineOutcome, ScanResult};
 pub use limits::Limits;
-pub use parse::parse_query;
-pub use pattern::{wildcard_match, PatternSet};
 pub use rule::{Rule, RuleBuilder};
-pub use scan::{Counts, LineError, LineOutcome, ScanResult};
-pub use suggest::Suggestion;
-pub use tuning::ListEdits;
-pub use verdict::{Reason, ReasonKind, RuleRef, Verdict};
+pub use tuning::exceptions::{exceptions_from_value, parse_exceptions, ExceptionEntry, ExceptionItem};
+pub use tuning::lists::ListEdits;
+pub use tuning::suggest::Suggestion;
 
 /// Internals for `benches/scan.rs` to time on their own. Not API: no stability promise, may change
 /// or go in any release.
 #[doc(hidden)]
 pub mod bench_internals {
-    pub use crate::json_check::{check_object, check_object_walk, Check};
+    pub use crate::input::json_check::{check_object, check_object_walk, Check};
 }
 
 /// The README's Rust example, compiled and run by `cargo test` so that it cannot go stale.

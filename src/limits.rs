@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::FieldPath;
+use crate::input::event::FieldPath;
 
 /// Configurable limits. `Limits::default()` is generous for real rules and events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,17 +4,20 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::adapt::{adapt, InputMode};
 use crate::catalog::{self, RuleInfo, Sample};
-use crate::compile::{compile, CompiledQuery, Warning};
+use crate::eql::compile::{compile, CompiledQuery, Warning};
+use crate::eql::evaluate;
+use crate::eql::parse::parse_query;
+use crate::eql::verdict::{summarize, RuleRef, Verdict};
 use crate::error::{Error, ErrorKind, Result};
-use crate::evaluate;
-use crate::event::{Event, Hit};
-use crate::exceptions::{compile_items, CompiledItem, ExceptionItem};
+use crate::input::adapt::{adapt, InputMode};
+use crate::input::event::{Event, Hit};
+use crate::input::json::{json_type, parse_event};
+use crate::input::scan::{self, LineOutcome, ScanResult};
 use crate::limits::Limits;
-use crate::parse::parse_query;
-use crate::tuning::{self, ListEdits};
-use crate::verdict::{summarize, RuleRef, Verdict};
+use crate::tuning::exceptions::{compile_items, CompiledItem, ExceptionItem};
+use crate::tuning::lists::{self, ListEdits};
+use crate::tuning::suggest::{self, Suggestion};
 
 /// A compiled rule. Cheap to share across threads; compile once, evaluate many events.
 #[derive(Clone, Debug)]
@@ -99,7 +102,7 @@ impl RuleBuilder {
         let text = if self.edits.is_empty() {
             base
         } else {
-            edited = tuning::apply(base, &self.edits, &self.limits)?;
+            edited = lists::apply(base, &self.edits, &self.limits)?;
             &edited
         };
         let ast = parse_query(text, &self.limits)?;
@@ -126,7 +129,7 @@ impl RuleBuilder {
             }
         }
         let mut warnings = query.warnings.clone();
-        warnings.extend(tuning::lint_domains(text, &ast));
+        warnings.extend(lists::lint_domains(text, &ast));
         warnings.extend(exception_warnings);
         let reads_code_signature =
             query.fields.iter().any(|f| f.as_str().starts_with("process.code_signature."));
@@ -311,6 +314,30 @@ impl Rule {
             version: self.version.version().to_string(),
         }
     }
+
+    /// Scans NDJSON bytes: the line numbers of matching events, the rejected lines with reasons,
+    /// and counts in which every non-blank line is matched, not matched or rejected.
+    pub fn scan_ndjson(&self, bytes: &[u8]) -> ScanResult {
+        scan::scan(self, bytes, 1)
+    }
+
+    /// Like [`Rule::scan_ndjson`] for a chunk of a larger stream whose first line is `first_line`.
+    /// The chunk must end at a line boundary.
+    pub fn scan_ndjson_from(&self, bytes: &[u8], first_line: u64) -> ScanResult {
+        scan::scan(self, bytes, first_line)
+    }
+
+    /// Judges one NDJSON line; for callers that stream lines themselves.
+    pub fn judge_line(&self, line: &[u8]) -> LineOutcome {
+        scan::judge_bytes(&scan::ScanContext::new(self), line)
+    }
+
+    /// The narrowest exception item that suppresses every given false positive and keeps every given
+    /// true positive firing, preferring user plus command line or executable, as the rule's guide
+    /// advises; when none exists, the suggestion says why.
+    pub fn suggest_exception(&self, false_positives: &[Value], true_positives: &[Value]) -> Suggestion {
+        suggest::suggest(self, false_positives, true_positives)
+    }
 }
 
 fn check_object(v: &Value) -> Result<()> {
@@ -318,81 +345,6 @@ fn check_object(v: &Value) -> Result<()> {
         Ok(())
     } else {
         Err(Error::new(ErrorKind::Event, format!("an event must be a JSON object, not {}", json_type(v))))
-    }
-}
-
-/// Parses one event's JSON text, with serde_json's line and column in the message.
-///
-/// A lone UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a lone surrogate)
-/// is read as U+FFFD, as Elasticsearch indexes it (Lucene turns a lone surrogate into U+FFFD when
-/// it encodes the term as UTF-8) and as a JS string crossing into wasm reads; serde_json alone
-/// would refuse the whole event.
-pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
-    let first = match serde_json::from_slice(bytes) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    if memchr::memmem::find(bytes, b"\\u").is_some() {
-        let rewritten = replace_lone_surrogates(bytes);
-        if rewritten != bytes {
-            if let Ok(v) = serde_json::from_slice(&rewritten) {
-                return Ok(v);
-            }
-        }
-    }
-    Err(Error::new(ErrorKind::Event, format!("invalid JSON: {first}")))
-}
-
-/// Rewrites each `\uXXXX` escape of a lone surrogate as `\uFFFD`; pairs stay.
-fn replace_lone_surrogates(bytes: &[u8]) -> Vec<u8> {
-    let hex = |at: usize| -> Option<u16> {
-        let digits = bytes.get(at..at + 4)?;
-        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
-    };
-    let escape_at = |at: usize| -> Option<u16> {
-        if bytes.get(at) == Some(&b'\\') && bytes.get(at + 1) == Some(&b'u') {
-            hex(at + 2)
-        } else {
-            None
-        }
-    };
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'\\' {
-            out.push(bytes[i]);
-            i += 1;
-            continue;
-        }
-        match escape_at(i) {
-            Some(high @ 0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
-                let _ = high;
-                out.extend_from_slice(&bytes[i..i + 12]);
-                i += 12;
-            }
-            Some(0xD800..=0xDFFF) => {
-                out.extend_from_slice(b"\\uFFFD");
-                i += 6;
-            }
-            _ => {
-                // Any other escape: copy it whole, so an escaped backslash is not read again.
-                let end = (i + 2).min(bytes.len());
-                out.extend_from_slice(&bytes[i..end]);
-                i = end;
-            }
-        }
-    }
-    out
-}
-
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -419,15 +371,5 @@ mod tests {
         assert_eq!(verdict.rule.version, "104");
         let published = Rule::version("104").unwrap();
         assert_eq!(published.info().query, catalog::find("104").unwrap().info().query);
-    }
-
-    #[test]
-    fn lone_surrogate_escapes_read_as_replacement_characters() {
-        let v = parse_event(br#"{"a":"\ud800x","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#).unwrap();
-        assert_eq!(v["a"], "\u{FFFD}x");
-        assert_eq!(v["b"], "\u{1F600}");
-        assert_eq!(v["c"], "\\ud800");
-        assert_eq!(v["d"], "\u{FFFD}");
-        assert!(parse_event(br#"{"a":"\uZZZZ"}"#).is_err());
     }
 }

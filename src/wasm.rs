@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::event::{visit, visit_nodes, Event, FieldPath, Item, PathKey, Shape, Tree};
+use crate::input::event::{visit, visit_nodes, Event, FieldPath, Item, PathKey, Shape, Tree};
 use crate::{
     exceptions_from_value, parse_exceptions, Error, ErrorKind, InputMode, Limits, ListEdits, Rule,
     RuleBuilder, Verdict,
@@ -307,7 +307,7 @@ impl WasmRule {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Input, JsValue> {
-    crate::rule::parse_event(bytes).map(Input::Json).map_err(into_js_error)
+    crate::input::json::parse_event(bytes).map(Input::Json).map_err(into_js_error)
 }
 
 /// What [`kind`] answers, as one number: a crossing into JS costs more than what it asks, so a

@@ -18,10 +18,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
+use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
+use crate::eql::pattern::{subsumes, term_eq, PatternSet};
 use crate::error::Result;
-use crate::event::FieldPath;
-use crate::pattern::{subsumes, term_eq, PatternSet};
+use crate::input::event::FieldPath;
 
 /// A query compiled for evaluation.
 #[derive(Clone, Debug)]
@@ -403,8 +403,8 @@ fn required_terms(root: &Node) -> Vec<(usize, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eql::parse::parse_query;
     use crate::limits::Limits;
-    use crate::parse::parse_query;
 
     fn compiled(src: &str) -> CompiledQuery {
         compile(src, &parse_query(src, &Limits::default()).unwrap()).unwrap()

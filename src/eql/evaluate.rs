@@ -6,9 +6,9 @@
 //! path never short-circuits, so that every clause gets its reason. A property test pins the two to
 //! the same answer.
 
-use crate::compile::{CompiledQuery, Leaf, Node, NodeKind, Test};
-use crate::event::{Event, Item};
-use crate::verdict::{expected_phrase, Reason, ReasonKind};
+use crate::eql::compile::{CompiledQuery, Leaf, Node, NodeKind, Test};
+use crate::eql::verdict::{expected_phrase, Reason, ReasonKind};
+use crate::input::event::{Event, Item};
 
 /// The boolean fast path.
 pub(crate) fn matches<E: Event + ?Sized>(q: &CompiledQuery, event: &E, max_depth: usize) -> bool {

@@ -8,7 +8,7 @@
 //! [`ErrorKind::Unsupported`] at its position. Keywords are lowercase, as in Elasticsearch's
 //! grammar. Recursion is bounded by [`Limits::max_query_depth`], so no input overflows the stack.
 
-use crate::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
+use crate::eql::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 

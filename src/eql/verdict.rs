@@ -120,7 +120,7 @@ pub struct Verdict {
     pub exceptions: Vec<Reason>,
     /// How a Sysmon record was mapped to ECS (input modes `sysmon` and `auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub input: Option<crate::adapt::InputMapping>,
+    pub input: Option<crate::input::adapt::InputMapping>,
     /// `_index` of an Elasticsearch hit.
     #[serde(rename = "_index", skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,

@@ -10,10 +10,11 @@
 use memchr::memmem;
 use serde::Serialize;
 
-use crate::adapt::InputMode;
-use crate::json_check::{check_object, Check};
-use crate::rule::{json_type, parse_event, Rule};
-use crate::sparse::{parse_needed, Needed};
+use crate::input::adapt::InputMode;
+use crate::input::json::{json_type, parse_event};
+use crate::input::json_check::{check_object, Check};
+use crate::input::sparse::{parse_needed, Needed};
+use crate::rule::Rule;
 
 /// What a scan found.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -75,7 +76,7 @@ pub(crate) struct Prefilter {
 impl Prefilter {
     pub(crate) fn new(rule: &Rule) -> Prefilter {
         let escape = memmem::Finder::new(b"\\u").into_owned();
-        if rule.input_mode() != crate::adapt::InputMode::Ecs {
+        if rule.input_mode() != crate::input::adapt::InputMode::Ecs {
             // Sysmon records hold none of the ECS terms until they are mapped: no skipping.
             return Prefilter { groups: Vec::new(), escape };
         }
@@ -239,25 +240,6 @@ pub(crate) fn scan(rule: &Rule, bytes: &[u8], first_line: u64) -> ScanResult {
     out
 }
 
-impl Rule {
-    /// Scans NDJSON bytes: the line numbers of matching events, the rejected lines with reasons,
-    /// and counts in which every non-blank line is matched, not matched or rejected.
-    pub fn scan_ndjson(&self, bytes: &[u8]) -> ScanResult {
-        scan(self, bytes, 1)
-    }
-
-    /// Like [`Rule::scan_ndjson`] for a chunk of a larger stream whose first line is `first_line`.
-    /// The chunk must end at a line boundary.
-    pub fn scan_ndjson_from(&self, bytes: &[u8], first_line: u64) -> ScanResult {
-        scan(self, bytes, first_line)
-    }
-
-    /// Judges one NDJSON line; for callers that stream lines themselves.
-    pub fn judge_line(&self, line: &[u8]) -> LineOutcome {
-        judge_bytes(&ScanContext::new(self), line)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,7 +290,7 @@ mod tests {
             prefilter: Prefilter { groups: Vec::new(), escape: memmem::Finder::new(b"\\u").into_owned() },
             needed: None,
         };
-        let bundled = include_str!("../samples/events.ndjson");
+        let bundled = include_str!("../../samples/events.ndjson");
         let lines =
             [r#"{"a":1}"#, "[1]", "nope", "{\"a\":1,}", r#"{"event":{"action":"x"}}"#, r#"{"a":1e400}"#, HIT]
                 .into_iter()

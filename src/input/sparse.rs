@@ -7,7 +7,7 @@
 //! it is a prefix of, equal to, or inside a needed path. The kept tree gives every field exactly
 //! the values the full tree would.
 //!
-//! The walk runs on lines the syntax check ([`crate::json_check`]) has passed as objects, so it
+//! The walk runs on lines the syntax check ([`crate::input::json_check`]) has passed as objects, so it
 //! only finds where values end; every value it keeps is parsed by serde_json from its own bytes,
 //! so strings, escapes and numbers are exactly serde_json's. Should the walk meet anything it does
 //! not expect, it hands the whole line to serde_json instead.
@@ -274,7 +274,7 @@ impl<'b> Walk<'b, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, FieldPath, Item};
+    use crate::input::event::{Event, FieldPath, Item};
     use proptest::prelude::*;
     use serde_json::json;
 

@@ -23,10 +23,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::compile::Warning;
+use crate::eql::compile::Warning;
+use crate::eql::verdict::{Reason, ReasonKind};
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Event, FieldPath, Item};
-use crate::verdict::{Reason, ReasonKind};
+use crate::input::event::{Event, FieldPath, Item};
 
 /// One exception list item, as Kibana exports it (fields this engine does not use are ignored).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,12 +9,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
 use crate::catalog::packs;
-use crate::compile::Warning;
+use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
+use crate::eql::compile::Warning;
+use crate::eql::parse::parse_query;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
-use crate::parse::parse_query;
 
 /// List edits and packs. Empty by default: the published rule, untouched.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ fn find(expr: &Expr, list: List, under_not: bool) -> Option<&Predicate> {
     }
 }
 
-fn locate(query: &crate::ast::Query, list: List) -> Result<&Predicate> {
+fn locate(query: &crate::eql::ast::Query, list: List) -> Result<&Predicate> {
     find(&query.condition, list, false)
         .ok_or_else(|| Error::new(ErrorKind::Tuning, format!("the query has no {} to edit", list.describe())))
 }
@@ -214,10 +214,10 @@ pub(crate) fn quote(pattern: &str) -> String {
 }
 
 /// Lint of a compiled query's domain list: entries that no DNS name can match.
-pub(crate) fn lint_domains(text: &str, q: &crate::ast::Query) -> Vec<Warning> {
+pub(crate) fn lint_domains(text: &str, q: &crate::eql::ast::Query) -> Vec<Warning> {
     let Some(p) = find(&q.condition, List::Domains, false) else { return Vec::new() };
     // One locator for the whole list: linear in the text however many entries are flagged.
-    let mut locator = crate::compile::Locator::new(text);
+    let mut locator = crate::eql::compile::Locator::new(text);
     p.values
         .iter()
         .filter_map(|lit| {

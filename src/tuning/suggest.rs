@@ -9,9 +9,9 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::event::{Event, FieldPath, Hit, Item};
-use crate::exceptions::{compile_items, ExceptionEntry, ExceptionItem};
+use crate::input::event::{Event, FieldPath, Hit, Item};
 use crate::rule::Rule;
+use crate::tuning::exceptions::{compile_items, ExceptionEntry, ExceptionItem};
 
 /// Field combinations, most preferred first.
 const CANDIDATES: &[&[&str]] = &[
@@ -153,13 +153,4 @@ fn entries_for(
             })
         })
         .collect()
-}
-
-impl Rule {
-    /// The narrowest exception item that suppresses every given false positive and keeps every given
-    /// true positive firing, preferring user plus command line or executable, as the rule's guide
-    /// advises; when none exists, the suggestion says why.
-    pub fn suggest_exception(&self, false_positives: &[Value], true_positives: &[Value]) -> Suggestion {
-        suggest(self, false_positives, true_positives)
-    }
 }
