@@ -1,7 +1,7 @@
 'use strict';
 // Command-line arguments of `external-ip-lookup-rule scan`.
 
-const { FORMATS } = require('./framing.cjs');
+const { FORMATS } = require('../js/framing.cjs');
 
 const OUTPUT_FORMATS = ['alerts', 'verdicts', 'csv', 'summary'];
 const INPUT_FORMATS = ['auto', ...FORMATS];

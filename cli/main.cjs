@@ -8,10 +8,10 @@ const zlib = require('node:zlib');
 
 const { compileRule } = require('../js/node.cjs');
 const { HELP, UsageError, parseArgs } = require('./args.cjs');
-const { alertJson, ecsSource, makeAlertContext, splitHit } = require('./alert.cjs');
-const { Engine } = require('./engine.cjs');
-const { createFramer, detectFormat } = require('./framing.cjs');
-const { addToStats, csvHeader, fmtInt, mergeStats, newStats, replayTable, summaryTable } = require('./format.cjs');
+const { alertJson, ecsSource, makeAlertContext, splitHit } = require('../js/alert.cjs');
+const { Engine } = require('../js/engine.cjs');
+const { createFramer, detectFormat } = require('../js/framing.cjs');
+const { addToStats, csvHeader, fmtInt, mergeStats, newStats, replayTable, summaryTable } = require('../js/format.cjs');
 const { replay } = require('./replay.cjs');
 const { BufferPool } = require('./buffers.cjs');
 

@@ -3,7 +3,7 @@
 // output already serialized, so that the main thread only writes.
 const { parentPort, workerData } = require('node:worker_threads');
 const { compileRule } = require('../js/node.cjs');
-const { Engine } = require('./engine.cjs');
+const { Engine } = require('../js/engine.cjs');
 
 const rule = compileRule(workerData.ruleOptions);
 const engine = new Engine(rule, { ...workerData.engineOptions, serialize: true });

@@ -30,9 +30,9 @@
 // event ({ source, line, message }) and the first ones are kept in `scanner.rejections`.
 
 const { Transform } = require('node:stream');
-const { Engine } = require('../cli/engine.cjs');
-const { createFramer, detectFormat, FORMATS } = require('../cli/framing.cjs');
-const { alertJson, buildAlert, makeAlertContext } = require('../cli/alert.cjs');
+const { Engine } = require('./engine.cjs');
+const { createFramer, detectFormat, FORMATS } = require('./framing.cjs');
+const { alertJson, buildAlert, makeAlertContext } = require('./alert.cjs');
 
 const HEAD_BYTES = 64 << 10;
 const OWN_OPTIONS = new Set([

@@ -1,11 +1,11 @@
-// One alert document checked field by field against Kibana's EQL alerts (see cli/alert.cjs for
+// One alert document checked field by field against Kibana's EQL alerts (see js/alert.cjs for
 // the Kibana sources each field follows).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { alertJson, buildAlert, makeAlertContext } from '../../cli/alert.cjs';
+import { alertJson, buildAlert, makeAlertContext } from '../../js/alert.cjs';
 import { compileRule } from '../../js/node.mjs';
 import { NOW, RULE_ID, fixture, records, run } from './helpers.mjs';
 

@@ -1,9 +1,9 @@
-// The input framers (cli/framing.cjs) in process: whatever the chunking, the lines they produce
+// The input framers (js/framing.cjs) in process: whatever the chunking, the lines they produce
 // are the input's events, each with the line it starts on.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import framing from '../../cli/framing.cjs';
+import framing from '../../js/framing.cjs';
 
 const { createFramer, detectFormat } = framing;
 
