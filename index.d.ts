@@ -145,8 +145,8 @@ export interface MappedField {
 export interface InputMapping {
   /** `evtx-json`, `nxlog-json`, `wazuh-json`, `winlogbeat-ecs`, `ecs` or `unknown`. */
   readonly shape: string;
-  /** `mapped`, `not_dns_query`, `missing_query_name`, `not_sysmon` or `passed_through`. */
-  readonly status: string;
+  /** What became of the record: only `mapped` and `passed_through` records can match. */
+  readonly status: 'mapped' | 'not_dns_query' | 'missing_query_name' | 'not_sysmon' | 'passed_through';
   /** For each ECS field set: where it came from. */
   readonly fields: readonly MappedField[];
   /** What a person auditing the mapping should know (the user caveat, fields Sysmon lacks). */
@@ -167,10 +167,10 @@ export type ExceptionEntry =
   /** A Lucene wildcard: `*`, `?`, and `\` escaping the next character; case-sensitive. */
   | { field: string; operator: ExceptionOperator; type: 'wildcard'; value: string }
   | { field: string; operator: ExceptionOperator; type: 'exists' }
-  /** Sub-entries that must all hold within one object of the array at `field`. */
-  | { field: string; operator?: ExceptionOperator; type: 'nested'; entries: NestedExceptionEntry[] };
+  /** Sub-entries that must all hold within one object of the array at `field` (no operator, as in Kibana). */
+  | { field: string; type: 'nested'; entries: NestedExceptionEntry[] };
 
-/** An entry inside a `nested` entry. */
+/** An entry inside a `nested` entry; without `operator`, `included`. */
 export type NestedExceptionEntry =
   | { field: string; operator?: ExceptionOperator; type: 'match'; value: string }
   | { field: string; operator?: ExceptionOperator; type: 'match_any'; value: string[] }
@@ -183,13 +183,16 @@ export interface ExceptionItem {
   item_id?: string;
   /** The item's name; a suppressed verdict names the item by it. */
   name?: string;
-  /** Operating systems the item applies to (`windows`, `linux`, `macos`; compared with `host.os.type`). */
-  os_types?: string[];
+  /** Operating systems the item applies to (compared with `host.os.type`). */
+  os_types?: ('linux' | 'macos' | 'windows')[];
   /** The entries, ANDed. Must not be empty. */
   entries: ExceptionEntry[];
 }
 
-/** An item as given to `compileRule`: Kibana's other fields (`list_id`, `comments`, ...) are ignored. */
+/**
+ * An item as given to `compileRule`: Kibana's other item keys (`list_id`, `comments`, `tags`, ...)
+ * are ignored; any other key, entry type or operator is an error naming it.
+ */
 export interface ExceptionItemInput extends ExceptionItem {
   [kibanaField: string]: unknown;
 }

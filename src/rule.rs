@@ -109,7 +109,7 @@ impl RuleBuilder {
         let query = compile(text, &ast)?;
         // Hostile input: bound the fields a query reads (see `Limits::check_fields`).
         self.limits.check_fields(&query.fields)?;
-        let (exceptions, exception_warnings) = compile_items(&self.exceptions);
+        let (exceptions, exception_warnings) = compile_items(&self.exceptions)?;
         // Exception fields are bounded like the query's (hostile input: a field of many segments
         // makes many keys to try).
         for item in &exceptions {

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use external_ip_lookup_rule::{ErrorKind, Limits, ReasonKind, Rule, ScanResult};
+use external_ip_lookup_rule::{ErrorKind, Limits, ReasonKind, Rule, ScanResult, WarningKind};
 use serde_json::{json, Value};
 
 const HIT: &str = r#"{"event":{"category":["network"],"action":"lookup_requested"},"network":{"protocol":"dns"},"process":{"name":"x.exe","executable":"C:\\Temp\\x.exe"},"user":{"id":"S-1-5-21-1"},"dns":{"question":{"name":"api.ipify.org"}}}"#;
@@ -245,7 +245,7 @@ fn long_lists_compile_in_bounded_time() {
         let limits = Limits { max_list_entries: 20_000, ..Limits::default() };
         let rule =
             timed(&format!("{op} {entry}"), || Rule::builder().query(&q).limits(limits).build()).unwrap();
-        assert!(rule.warnings().iter().any(|w| w.kind == "duplicate_entry"));
+        assert!(rule.warnings().iter().any(|w| w.kind == WarningKind::DuplicateEntry));
         assert!(rule.matches(&json!({"a": "d42.example"})));
     }
 }

@@ -125,7 +125,7 @@ impl ReasonCheck {
     fn fits(&self, r: &Reason) -> bool {
         self.clause.as_deref().is_none_or(|c| r.clause == c)
             && self.field.as_deref().is_none_or(|f| r.field.as_deref() == Some(f))
-            && self.op.as_deref().is_none_or(|o| r.op == o)
+            && self.op.as_deref().is_none_or(|o| r.op.as_str() == o)
     }
 
     fn select<'a>(&self, root: &'a Reason) -> Option<&'a Reason> {

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use external_ip_lookup_rule::{wildcard_match, InputMode, Rule, RuleBuilder, Verdict};
+use external_ip_lookup_rule::{wildcard_match, InputMode, MappingStatus, Rule, RuleBuilder, Verdict};
 use serde_json::Value;
 
 fn samples_dir() -> PathBuf {
@@ -115,7 +115,7 @@ fn every_real_record_is_mapped_and_none_fires() {
         for (at, rec) in &records {
             let v = rule.evaluate_value(rec).unwrap();
             let m = v.input.as_ref().unwrap_or_else(|| panic!("{at}: no mapping"));
-            assert_eq!(m.status, "mapped", "{at}: {m:?}");
+            assert_eq!(m.status, MappingStatus::Mapped, "{at}: {m:?}");
             *shapes.entry(m.shape).or_insert(0) += 1;
             assert!(!v.matched, "{at} is a real negative: {}", v.summary);
             assert_eq!(rule.matches_value(rec).unwrap(), v.matched, "{at}");
@@ -207,12 +207,12 @@ fn other_sysmon_events_and_missing_query_names_are_counted_not_matched() {
     rec["System"]["EventID"] = Value::from(3);
     let v = rule.evaluate_value(&rec).unwrap();
     assert!(!v.matched);
-    assert_eq!(v.input.as_ref().unwrap().status, "not_dns_query");
+    assert_eq!(v.input.as_ref().unwrap().status, MappingStatus::NotDnsQuery);
     assert!(v.summary.contains("not a DNS query"), "{}", v.summary);
     let mut rec = read_json("evtx-derived/EVTX-to-MITRE-Attack_PSexec_eid22.json");
     rec["EventData"].as_object_mut().unwrap().remove("QueryName");
     let v = rule.evaluate_value(&rec).unwrap();
-    assert_eq!(v.input.as_ref().unwrap().status, "missing_query_name");
+    assert_eq!(v.input.as_ref().unwrap().status, MappingStatus::MissingQueryName);
     // NDJSON: every line is counted.
     let lines = [
         serde_json::to_string(&rec).unwrap(),

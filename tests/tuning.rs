@@ -2,7 +2,8 @@
 //! packs, suggested exceptions.
 
 use external_ip_lookup_rule::{
-    packs, parse_exceptions, versions, ErrorKind, ListEdits, ReasonKind, Rule, RuleBuilder, Verdict,
+    packs, parse_exceptions, versions, ErrorKind, ExceptionEntry, ExceptionItem, ListEdits, Operator, OsType,
+    ReasonKind, Rule, RuleBuilder, Verdict, WarningKind,
 };
 use serde_json::{json, Value};
 
@@ -115,7 +116,7 @@ fn bad_exception_files_name_the_item_and_entry() {
         ),
         (
             json!([{"entries": [entry("x", "sometimes", "match", json!("y"))]}]),
-            "item 1, entry 1: `operator` must be",
+            "item 1, entry 1 (match on x): `operator` must be",
         ),
     ];
     for (items, expected) in bad {
@@ -125,6 +126,129 @@ fn bad_exception_files_name_the_item_and_entry() {
     }
     let e = parse_exceptions("{\"entries\": [}\n").unwrap_err();
     assert!(e.message().contains("line 1"), "{e}");
+}
+
+/// A misspelt entry type or operator, or a misspelt key, must never reach the compiler: Kibana
+/// would refuse the item, and an entry read as something else could suppress every alert.
+#[test]
+fn misspelt_exceptions_fail_loudly_on_every_path() {
+    let good = json!({"field": "user.name", "operator": "included", "type": "match", "value": "svc"});
+    let mut bad_type = good.clone();
+    bad_type["type"] = json!("mtach");
+    let mut bad_operator = good.clone();
+    bad_operator["operator"] = json!("exclude");
+    let mut bad_entry_key = good.clone();
+    bad_entry_key.as_object_mut().unwrap().insert("vaule".into(), json!("svc"));
+    let nested_operator = json!({"field": "process.Ext.code_signature", "type": "nested", "entries": [
+        {"field": "subject_name", "type": "match", "operator": "inlcuded", "value": "x"}]});
+    let cases = [
+        (json!({"name": "n", "entries": [bad_type]}), ["entry 1", "unknown type \"mtach\" in `type`"]),
+        (
+            json!({"name": "n", "entries": [good.clone(), bad_operator]}),
+            ["entry 2", "`operator` must be \"included\" or \"excluded\", not \"exclude\""],
+        ),
+        (json!({"name": "n", "entries": [bad_entry_key]}), ["entry 1", "unknown key `vaule`"]),
+        (
+            json!({"name": "n", "entries": [nested_operator]}),
+            ["entry 1 (nested on process.Ext.code_signature), sub-entry 1", "not \"inlcuded\""],
+        ),
+        (
+            json!({"name": "n", "entires": [good.clone()]}),
+            ["(\"n\")", "unknown key `entires` (did you mean `entries`?)"],
+        ),
+        (
+            json!({"name": "n", "os_types": ["window"], "entries": [good.clone()]}),
+            ["(\"n\")", "`os_types` has \"window\""],
+        ),
+    ];
+    for (item, expected) in cases {
+        let text = serde_json::to_string(&json!([item])).unwrap();
+        let ndjson = format!(
+            "{}\n{}\n",
+            r#"{"list_id":"l","type":"detection","name":"L"}"#,
+            serde_json::to_string(&item).unwrap()
+        );
+        let errors = [
+            ("value", external_ip_lookup_rule::exceptions_from_value(&json!([item])).map(|_| ())),
+            ("one item", external_ip_lookup_rule::exceptions_from_value(&item).map(|_| ())),
+            ("JSON text", parse_exceptions(&text).map(|_| ())),
+            ("NDJSON export", parse_exceptions(&ndjson).map(|_| ())),
+        ];
+        for (path, r) in errors {
+            let e = r.expect_err(&format!("{path} accepted {item}"));
+            assert_eq!(e.kind(), ErrorKind::Tuning, "{path}");
+            for x in expected {
+                assert!(e.message().contains(x), "{path}: {} lacks {x}", e.message());
+            }
+        }
+        // serde, as a Rust user or the JS bindings deserialize an item.
+        let e = serde_json::from_value::<ExceptionItem>(item.clone()).expect_err("serde accepted it");
+        assert!(e.to_string().contains(expected[1]), "serde: {e}");
+        let e = serde_json::from_str::<Vec<ExceptionItem>>(&text).expect_err("serde accepted it");
+        assert!(e.to_string().contains(expected[1]), "serde: {e}");
+    }
+    // An entry alone, through serde.
+    let e = serde_json::from_value::<ExceptionEntry>(
+        json!({"field": "a", "operator": "excluded", "type": "regex", "value": "x"}),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("unknown type \"regex\""), "{e}");
+    // Built in Rust, the types leave no room for a misspelling; what they allow is checked at build.
+    let empty = ExceptionItem { item_id: None, name: Some("all".into()), os_types: vec![], entries: vec![] };
+    let e = RuleBuilder::new().exceptions(vec![empty]).build().unwrap_err();
+    assert!(e.message().contains("item 1 (\"all\"): `entries` is empty"), "{e}");
+    let blank = ExceptionItem {
+        item_id: None,
+        name: None,
+        os_types: vec![],
+        entries: vec![
+            ExceptionEntry::Exists { field: "user.name".into(), operator: Operator::Included },
+            ExceptionEntry::MatchAny {
+                field: "host.name".into(),
+                operator: Operator::Excluded,
+                value: vec![],
+            },
+        ],
+    };
+    let e = RuleBuilder::new().exceptions(vec![blank]).build().unwrap_err();
+    assert!(
+        e.message().contains("item 1, entry 2 (match_any on host.name): `value` must be a non-empty array"),
+        "{e}"
+    );
+    let deep = ExceptionEntry::Nested {
+        field: "a".into(),
+        entries: vec![ExceptionEntry::Nested { field: "b".into(), entries: vec![] }],
+    };
+    let item = ExceptionItem { item_id: None, name: None, os_types: vec![], entries: vec![deep] };
+    let e = RuleBuilder::new().exceptions(vec![item]).build().unwrap_err();
+    assert!(e.message().contains("cannot nest"), "{e}");
+}
+
+#[test]
+fn every_key_of_a_kibana_export_is_accepted_and_items_round_trip() {
+    let export = std::fs::read_to_string("tests/fixtures/kibana_exception_list_export.ndjson").unwrap();
+    let items = parse_exceptions(&export).unwrap();
+    assert_eq!(items[0].os_types, [OsType::Windows]);
+    assert_eq!(
+        items[0].entries[1],
+        ExceptionEntry::Wildcard {
+            field: "process.executable".into(),
+            operator: Operator::Included,
+            value: "C:\\\\Backup\\\\*.exe".into()
+        }
+    );
+    // Serialized as Kibana writes them, and read back the same.
+    let text = serde_json::to_string(&items).unwrap();
+    assert!(
+        text.contains(r#"{"type":"match","field":"user.name","operator":"included","value":"svc_backup"}"#),
+        "{text}"
+    );
+    assert_eq!(parse_exceptions(&text).unwrap(), items);
+    assert_eq!(serde_json::from_str::<Vec<ExceptionItem>>(&text).unwrap(), items);
+    // A line of the export that is neither the list, an item nor the summary is an error.
+    let stray = format!("{export}{}\n", r#"{"nmae":"x"}"#);
+    let e = parse_exceptions(&stray).unwrap_err();
+    assert!(e.message().contains("line 5") && e.message().contains("`nmae`"), "{e}");
 }
 
 fn rule_with(version: &str, query: Option<&str>, edits: ListEdits) -> Rule {
@@ -221,7 +345,10 @@ fn each_pack_adds_its_domains_and_keeps_its_semantics() {
     assert!(elastic.matches(&lookup("IDENT.ME", PS, "alice", "")));
     assert!(!elastic.matches(&lookup("x.ident.me", PS, "alice", "")));
     assert!(elastic.matches(&lookup("x.geojs.io", PS, "alice", "")));
-    assert!(elastic.warnings().iter().any(|w| w.kind == "subsumed_entry" || w.kind == "duplicate_entry"));
+    assert!(elastic
+        .warnings()
+        .iter()
+        .any(|w| w.kind == WarningKind::SubsumedEntry || w.kind == WarningKind::DuplicateEntry));
 }
 
 #[test]
@@ -233,7 +360,7 @@ fn suggestions_on_several_false_positive_sets() {
     let s = rule.suggest_exception(&[fp.clone(), fp.clone()], std::slice::from_ref(&tp));
     let item = s.item.expect(&s.explanation);
     assert_eq!(
-        item.entries.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+        item.entries.iter().map(|e| e.field()).collect::<Vec<_>>(),
         ["user.name", "process.command_line"]
     );
     assert_eq!(s.suppressed, [0, 1]);
@@ -246,7 +373,7 @@ fn suggestions_on_several_false_positive_sets() {
     let fp3 = lookup("ipinfo.io", r"C:\Tools\inventory.exe", "carol", "inventory.exe --wan");
     let s = rule.suggest_exception(&[fp2.clone(), fp3.clone()], std::slice::from_ref(&tp));
     let item = s.item.expect(&s.explanation);
-    assert_eq!(item.entries[0].kind, "match_any");
+    assert_eq!(item.entries[0].type_name(), "match_any");
     let tuned = RuleBuilder::new().exceptions(vec![item]).build().unwrap();
     assert!(!tuned.matches(&fp2) && !tuned.matches(&fp3) && tuned.matches(&tp));
 
@@ -255,7 +382,7 @@ fn suggestions_on_several_false_positive_sets() {
     fp4["process"].as_object_mut().unwrap().remove("command_line");
     let s = rule.suggest_exception(std::slice::from_ref(&fp4), std::slice::from_ref(&tp));
     let item = s.item.expect(&s.explanation);
-    assert_eq!(item.entries[1].field, "process.executable");
+    assert_eq!(item.entries[1].field(), "process.executable");
 
     // No possible exception: the true positive is the same user, command line, executable and host.
     let s = rule.suggest_exception(std::slice::from_ref(&fp), std::slice::from_ref(&fp));
@@ -279,7 +406,7 @@ fn tuning_errors_are_clear() {
         None,
         ListEdits { add_domains: vec!["not a domain".into()], ..ListEdits::default() },
     );
-    assert!(w.warnings().iter().any(|w| w.kind == "cannot_match_dns_name"));
+    assert!(w.warnings().iter().any(|w| w.kind == WarningKind::CannotMatchDnsName));
 }
 
 #[test]

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
 use crate::eql::pattern::{subsumes, term_eq, PatternSet};
+use crate::eql::verdict::ReasonOp;
 use crate::error::Result;
 use crate::input::event::FieldPath;
 
@@ -80,8 +81,9 @@ pub(crate) enum NodeKind {
 #[derive(Clone, Debug)]
 pub(crate) struct Leaf {
     pub field: usize,
-    /// The operator as written (`==`, `not in`, ...), or `where` for the category.
-    pub op: &'static str,
+    /// The operator as written (`==`, `not in`, ...; `== null` and `!= null` as the existence
+    /// tests they are), or `where` for the category.
+    pub op: ReasonOp,
     /// `must_not` of the test.
     pub negated: bool,
     pub test: Test,
@@ -163,11 +165,28 @@ impl Test {
     }
 }
 
+text_enum! {
+    /// The kind of a [`Warning`]: `duplicate_entry`, ...
+    #[non_exhaustive]
+    pub enum WarningKind {
+        /// A list names the same entry twice.
+        DuplicateEntry = "duplicate_entry",
+        /// A list entry is already matched by a broader one.
+        SubsumedEntry = "subsumed_entry",
+        /// A domain entry has a character no DNS name has.
+        CannotMatchDnsName = "cannot_match_dns_name",
+        /// An exception item's entries contradict each other.
+        ExceptionNeverMatches = "exception_never_matches",
+        /// An exception wildcard has `\\`, which Elasticsearch reads as an escape.
+        ExceptionWildcardBackslash = "exception_wildcard_backslash",
+    }
+}
+
 /// Something suspicious about a rule that does not stop it from compiling.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
-    /// A stable kind: `duplicate_entry`, `subsumed_entry`.
-    pub kind: &'static str,
+    /// A stable kind.
+    pub kind: WarningKind,
     /// What is wrong, quoting the entries.
     pub message: String,
     /// 1-based line of the entry in the query text.
@@ -189,7 +208,7 @@ pub(crate) fn compile(source: &str, query: &Query) -> Result<CompiledQuery> {
         items.push(Node {
             kind: NodeKind::Leaf(Box::new(Leaf {
                 field,
-                op: "where",
+                op: ReasonOp::Where,
                 negated: false,
                 test: Test::Terms { terms: vec![category.clone()], case_insensitive: false },
             })),
@@ -322,7 +341,12 @@ impl Compiler<'_> {
                 (false, Test::Patterns { set, folded: Some(Box::new(PatternSet::new(&texts, true)?)) })
             }
         };
-        Ok(Leaf { field, op: p.op.as_str(), negated, test })
+        let op = match p.op {
+            Op::Eq if only_null => ReasonOp::IsNull,
+            Op::NotEq if only_null => ReasonOp::NotNull,
+            op => ReasonOp::Compare(op),
+        };
+        Ok(Leaf { field, op, negated, test })
     }
 
     /// The terms of a list, `null`s skipped, with a warning for each duplicate.
@@ -332,7 +356,11 @@ impl Compiler<'_> {
         for lit in &p.values {
             let Some(text) = lit.value.as_text() else { continue };
             if !seen.insert(fold(text, case_insensitive)) {
-                self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), lit.span);
+                self.warn(
+                    WarningKind::DuplicateEntry,
+                    format!("`{}` lists \"{text}\" twice", p.field),
+                    lit.span,
+                );
             } else {
                 out.push(text.to_string());
             }
@@ -350,13 +378,17 @@ impl Compiler<'_> {
         let mut seen = HashSet::new();
         for (i, (text, span)) in texts.iter().enumerate() {
             if !seen.insert(&folded[i]) {
-                self.warn("duplicate_entry", format!("`{}` lists \"{text}\" twice", p.field), *span);
+                self.warn(
+                    WarningKind::DuplicateEntry,
+                    format!("`{}` lists \"{text}\" twice", p.field),
+                    *span,
+                );
             } else if let Some(by) = (0..if pairwise { texts.len() } else { 0 })
                 .find(|&j| subsumes(&folded[j], &folded[i], false))
                 .map(|j| texts[j].0)
             {
                 self.warn(
-                    "subsumed_entry",
+                    WarningKind::SubsumedEntry,
                     format!("`{}`: \"{text}\" is already matched by \"{by}\"", p.field),
                     *span,
                 );
@@ -365,7 +397,7 @@ impl Compiler<'_> {
     }
 
     #[cold]
-    fn warn(&mut self, kind: &'static str, message: String, span: Span) {
+    fn warn(&mut self, kind: WarningKind, message: String, span: Span) {
         let (line, column) = self.locator.locate(span.start);
         self.warnings.push(Warning { kind, message, line, column });
     }
@@ -424,7 +456,7 @@ mod tests {
     fn warnings_for_duplicates_and_subsumed_entries() {
         let q = compiled("any where d : (\"*freegeoip.app\", \"*myipaddress.com\", \"*freegeoip.app\",\n \"*whatismyipaddress.com\")");
         let kinds: Vec<_> = q.warnings.iter().map(|w| (w.kind, w.line)).collect();
-        assert_eq!(kinds, [("duplicate_entry", 1), ("subsumed_entry", 2)]);
+        assert_eq!(kinds, [(WarningKind::DuplicateEntry, 1), (WarningKind::SubsumedEntry, 2)]);
         assert!(q.warnings[1].message.contains("*myipaddress.com"));
     }
 

@@ -7,7 +7,7 @@
 //! the same answer.
 
 use crate::eql::compile::{CompiledQuery, Leaf, Node, NodeKind, Test};
-use crate::eql::verdict::{expected_phrase, Reason, ReasonKind};
+use crate::eql::verdict::{expected_phrase, Reason, ReasonKind, ReasonOp};
 use crate::input::event::{Event, Item};
 
 /// The boolean fast path.
@@ -51,11 +51,18 @@ fn explain_node<E: Event + ?Sized>(
     missing: &mut Vec<String>,
 ) -> Reason {
     let clause = node.span.text(&q.source).to_string();
+    let op = match &node.kind {
+        NodeKind::All { .. } => ReasonOp::And,
+        NodeKind::Any(_) => ReasonOp::Or,
+        NodeKind::Not(_) => ReasonOp::Not,
+        NodeKind::Const(_) => ReasonOp::Const,
+        NodeKind::Leaf(leaf) => leaf.op,
+    };
     let mut r = Reason {
         clause,
         start: node.span.start,
         end: node.span.end,
-        op: "",
+        op,
         held: false,
         kind: ReasonKind::Matched,
         field: None,
@@ -66,19 +73,16 @@ fn explain_node<E: Event + ?Sized>(
     };
     match &node.kind {
         NodeKind::All { children, .. } => {
-            r.op = "and";
             r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
             r.held = r.children.iter().all(|c| c.held);
             r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
         }
         NodeKind::Any(children) => {
-            r.op = "or";
             r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
             r.held = r.children.iter().any(|c| c.held);
             r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
         }
         NodeKind::Not(inner) => {
-            r.op = "not";
             let inner = explain_node(q, inner, event, max_depth, missing);
             r.held = !inner.held;
             r.kind = if r.held {
@@ -96,7 +100,6 @@ fn explain_node<E: Event + ?Sized>(
             r.children = vec![inner];
         }
         NodeKind::Const(b) => {
-            r.op = "const";
             r.held = *b;
             r.kind = ReasonKind::Constant;
         }
@@ -115,9 +118,8 @@ fn explain_leaf<E: Event + ?Sized>(
 ) {
     let path = &q.fields[leaf.field];
     let test = &leaf.test;
-    r.op = leaf.op;
     r.field = Some(path.as_str().to_string());
-    if leaf.op == "where" {
+    if leaf.op == ReasonOp::Where {
         r.note = Some(format!("the category means event.category == \"{}\"", test.entries().join("")));
     }
     let (mut objects, mut too_long, mut too_deep) = (0usize, 0usize, false);

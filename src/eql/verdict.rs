@@ -3,52 +3,132 @@
 //!
 //! Reasons are data derived after the boolean result; they never decide it.
 
-use serde::Serialize;
+use std::fmt;
 
-/// Why a clause held or failed. Serialized in snake_case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonKind {
-    /// The clause held: a value matched, or every part of an `and` held, or one of an `or`.
-    Matched,
-    /// The field has no value (missing, `null`, `[]`, `[null]`). A negated clause holds for it.
-    FieldAbsent,
-    /// The field has values and none matched.
-    ValueMismatch,
-    /// No value matched a case-sensitive test, but one would if case were ignored.
-    CaseMismatch,
-    /// The field holds an object where a value is expected: no value.
-    ObjectValue,
-    /// The field's only values are longer than `ignore_above` (1024): not indexed, no value.
-    ValueTooLong,
-    /// The field's values nest deeper than the event depth limit: not read.
-    TooDeep,
-    /// A `not`, `!=` or `not in` whose inner test held: the event is excluded.
-    Excluded,
-    /// An `and` with a failed part, or an `or` with none held.
-    ClauseFailed,
-    /// A constant `true` or `false`.
-    Constant,
-    /// An exception item matched, so the alert is suppressed.
-    Exception,
+use serde::{Serialize, Serializer};
+
+use crate::eql::ast::Op;
+
+text_enum! {
+    /// Why a clause held or failed: `matched`, `field_absent`, ...
+    pub enum ReasonKind {
+        /// The clause held: a value matched, or every part of an `and` held, or one of an `or`.
+        Matched = "matched",
+        /// The field has no value (missing, `null`, `[]`, `[null]`). A negated clause holds for it.
+        FieldAbsent = "field_absent",
+        /// The field has values and none matched.
+        ValueMismatch = "value_mismatch",
+        /// No value matched a case-sensitive test, but one would if case were ignored.
+        CaseMismatch = "case_mismatch",
+        /// The field holds an object where a value is expected: no value.
+        ObjectValue = "object_value",
+        /// The field's only values are longer than `ignore_above` (1024): not indexed, no value.
+        ValueTooLong = "value_too_long",
+        /// The field's values nest deeper than the event depth limit: not read.
+        TooDeep = "too_deep",
+        /// A `not`, `!=` or `not in` whose inner test held: the event is excluded.
+        Excluded = "excluded",
+        /// An `and` with a failed part, or an `or` with none held.
+        ClauseFailed = "clause_failed",
+        /// A constant `true` or `false`.
+        Constant = "constant",
+        /// An exception item matched, so the alert is suppressed.
+        Exception = "exception",
+    }
 }
 
-impl ReasonKind {
-    /// The snake_case name.
+/// The operator of a node of the reasons tree. Serialized as the text JS sees (`and`, `==`,
+/// `is not one of`, ...): [`ReasonOp::as_str`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReasonOp {
+    /// Every part holds.
+    And,
+    /// One part holds.
+    Or,
+    /// The part does not hold.
+    Not,
+    /// A constant `true` or `false`.
+    Const,
+    /// The category (`network where`): `event.category == "network"`.
+    Where,
+    /// A comparison of the query with a value or a list, as written (`==`, `:`, `not in`, ...).
+    Compare(Op),
+    /// `field == null`: the field has no value. Serialized as `==`.
+    IsNull,
+    /// `field != null`: the field has a value, an existence test rather than an exclusion.
+    /// Serialized as `!=`.
+    NotNull,
+    /// An exception item (in [`Verdict::exceptions`]).
+    Exception,
+    /// An item's `os_types` condition.
+    OsTypes,
+    /// A `match` entry.
+    Is,
+    /// A `match` entry, `excluded`.
+    IsNot,
+    /// A `match_any` entry.
+    IsOneOf,
+    /// A `match_any` entry, `excluded`.
+    IsNotOneOf,
+    /// A `wildcard` entry.
+    Matches,
+    /// A `wildcard` entry, `excluded`.
+    DoesNotMatch,
+    /// An `exists` entry.
+    Exists,
+    /// An `exists` entry, `excluded`.
+    DoesNotExist,
+    /// A `nested` entry.
+    Nested,
+}
+
+impl ReasonOp {
+    /// The text JS and people see.
     pub fn as_str(self) -> &'static str {
         match self {
-            ReasonKind::Matched => "matched",
-            ReasonKind::FieldAbsent => "field_absent",
-            ReasonKind::ValueMismatch => "value_mismatch",
-            ReasonKind::CaseMismatch => "case_mismatch",
-            ReasonKind::ObjectValue => "object_value",
-            ReasonKind::ValueTooLong => "value_too_long",
-            ReasonKind::TooDeep => "too_deep",
-            ReasonKind::Excluded => "excluded",
-            ReasonKind::ClauseFailed => "clause_failed",
-            ReasonKind::Constant => "constant",
-            ReasonKind::Exception => "exception",
+            ReasonOp::And => "and",
+            ReasonOp::Or => "or",
+            ReasonOp::Not => "not",
+            ReasonOp::Const => "const",
+            ReasonOp::Where => "where",
+            ReasonOp::Compare(op) => op.as_str(),
+            ReasonOp::IsNull => "==",
+            ReasonOp::NotNull => "!=",
+            ReasonOp::Exception => "exception",
+            ReasonOp::OsTypes => "os_types",
+            ReasonOp::Is => "is",
+            ReasonOp::IsNot => "is not",
+            ReasonOp::IsOneOf => "is one of",
+            ReasonOp::IsNotOneOf => "is not one of",
+            ReasonOp::Matches => "matches",
+            ReasonOp::DoesNotMatch => "does not match",
+            ReasonOp::Exists => "exists",
+            ReasonOp::DoesNotExist => "does not exist",
+            ReasonOp::Nested => "nested",
         }
+    }
+
+    /// Whether the node excludes events when its inner test holds (`not`, `!=`, `not in`,
+    /// `not in~`); `!= null` is an existence test, not an exclusion.
+    pub fn is_exclusion(self) -> bool {
+        matches!(self, ReasonOp::Not | ReasonOp::Compare(Op::NotEq | Op::NotIn | Op::NotInInsensitive))
+    }
+
+    /// Whether the node is a wildcard comparison (`:`, `like`, `like~`).
+    pub fn is_wildcard(self) -> bool {
+        matches!(self, ReasonOp::Compare(Op::Colon | Op::Like | Op::LikeInsensitive))
+    }
+}
+
+impl fmt::Display for ReasonOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ReasonOp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -62,8 +142,8 @@ pub struct Reason {
     /// End of the byte range.
     pub end: usize,
     /// `and`, `or`, `not`, `where` (the category), a comparison operator (`==`, `:`, `not in`, ...),
-    /// `const`, or `exception`.
-    pub op: &'static str,
+    /// `const`, or for exceptions `exception` and the entries' operators (`is`, `matches`, ...).
+    pub op: ReasonOp,
     /// Whether the clause held.
     pub held: bool,
     /// Why.
@@ -155,7 +235,8 @@ impl Reason {
 
 /// Builds the one-line summary from the reasons.
 pub(crate) fn summarize(matched: bool, root: &Reason) -> String {
-    let top: Vec<&Reason> = if root.op == "and" { root.children.iter().collect() } else { vec![root] };
+    let top: Vec<&Reason> =
+        if root.op == ReasonOp::And { root.children.iter().collect() } else { vec![root] };
     if matched {
         let first = |field: &str| {
             root.leaves()
@@ -178,10 +259,7 @@ pub(crate) fn summarize(matched: bool, root: &Reason) -> String {
             None => format!("{who} matched every clause"),
         };
         // The exclusions that held, in query order (`!= null` is an existence test, not one).
-        let exclusions = top.iter().filter(|r| {
-            matches!(r.op, "not" | "not in" | "not in~")
-                || (r.op == "!=" && !r.clause.trim_end().ends_with("null"))
-        });
+        let exclusions = top.iter().filter(|r| r.op.is_exclusion());
         for r in exclusions {
             let what =
                 match r.field.as_deref().or_else(|| r.leaves().first().and_then(|l| l.field.as_deref())) {
@@ -235,7 +313,7 @@ fn describe_failure(r: &Reason) -> String {
         ReasonKind::CaseMismatch => {
             format!("{field} is {}: only the case differs ({} is case-sensitive)", shown(&r.values), r.op)
         }
-        ReasonKind::ValueMismatch if r.op == "where" => {
+        ReasonKind::ValueMismatch if r.op == ReasonOp::Where => {
             format!("event.category is {}, not \"{}\"", shown(&r.values), r.clause.trim_end_matches(" where"))
         }
         ReasonKind::ValueMismatch => {
@@ -270,11 +348,11 @@ fn describe_failure(r: &Reason) -> String {
     }
 }
 
-pub(crate) fn expected_phrase(entries: &[String], op: &str) -> String {
+pub(crate) fn expected_phrase(entries: &[String], op: ReasonOp) -> String {
     let list = quote_list(entries);
     match op {
-        ":" | "like" | "like~" if entries.len() > 3 => format!("matching any of {} patterns", entries.len()),
-        ":" | "like" | "like~" => format!("matching {list}"),
+        op if op.is_wildcard() && entries.len() > 3 => format!("matching any of {} patterns", entries.len()),
+        op if op.is_wildcard() => format!("matching {list}"),
         _ => list,
     }
 }
@@ -290,5 +368,33 @@ fn truncate(s: &str, max: usize) -> String {
         let mut t: String = s.chars().take(max).collect();
         t.push('…');
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RuleBuilder;
+    use serde_json::json;
+
+    #[test]
+    fn not_null_is_an_existence_test_not_an_exclusion() {
+        let rule = RuleBuilder::new()
+            .query("network where process.name != null and user.id != \"S-1-5-18\"")
+            .build()
+            .unwrap();
+        let v = rule.evaluate(&json!({"event": {"category": "network"}, "process": {"name": "x.exe"}}));
+        assert!(v.matched);
+        assert_eq!(v.reasons.children[1].op, ReasonOp::NotNull);
+        assert_eq!(v.reasons.children[2].op, ReasonOp::Compare(Op::NotEq));
+        assert!(v.summary.ends_with("matched every clause; not an excluded user"), "{}", v.summary);
+        // The text a JS caller sees is the operator as written.
+        let text = serde_json::to_value(&v.reasons).unwrap();
+        assert_eq!(text["children"][1]["op"], "!=");
+        assert_eq!(text["children"][0]["op"], "where");
+        // A clause whose value merely ends in "null" is an exclusion like any other.
+        let rule = RuleBuilder::new().query("network where process.name != \"null\"").build().unwrap();
+        let v = rule.evaluate(&json!({"event": {"category": "network"}, "process": {"name": "x.exe"}}));
+        assert!(v.summary.ends_with("not an excluded program"), "{}", v.summary);
     }
 }

@@ -22,31 +22,20 @@
 //! `user.id`. `process.code_signature.*` stays absent, so version 108's signed-program exclusions
 //! cannot be judged, and the verdict says so.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-/// Which input shapes an evaluation accepts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InputMode {
-    /// Plain ECS, as Elastic's rule reads it. The default: Elastic's verdicts untouched.
-    #[default]
-    Ecs,
-    /// Sysmon records only; anything else is not matched, with the reason.
-    Sysmon,
-    /// Sysmon records are mapped; anything else is read as ECS.
-    Auto,
-}
-
-impl InputMode {
-    /// Parses `ecs`, `sysmon` or `auto`.
-    pub fn parse(s: &str) -> Option<InputMode> {
-        match s {
-            "ecs" => Some(InputMode::Ecs),
-            "sysmon" => Some(InputMode::Sysmon),
-            "auto" => Some(InputMode::Auto),
-            _ => None,
-        }
+text_enum! {
+    /// Which input shapes an evaluation accepts: `ecs`, `sysmon` or `auto`.
+    #[derive(Default)]
+    pub enum InputMode {
+        /// Plain ECS, as Elastic's rule reads it. The default: Elastic's verdicts untouched.
+        #[default]
+        Ecs = "ecs",
+        /// Sysmon records only; anything else is not matched, with the reason.
+        Sysmon = "sysmon",
+        /// Sysmon records are mapped; anything else is read as ECS.
+        Auto = "auto",
     }
 }
 
@@ -56,13 +45,35 @@ pub struct InputMapping {
     /// `evtx-json`, `nxlog-json`, `wazuh-json`, `winlogbeat-ecs`, or `ecs` for a record passed
     /// through, `unknown` for one `sysmon` mode could not read.
     pub shape: &'static str,
-    /// `mapped`, `not_dns_query` (a Sysmon record of another event ID), `missing_query_name`,
-    /// `not_sysmon`, or `passed_through`.
-    pub status: &'static str,
+    /// What became of the record.
+    pub status: MappingStatus,
     /// For each ECS field set: the source field and the value.
     pub fields: Vec<MappedField>,
     /// What a person auditing the mapping should know.
     pub notes: Vec<String>,
+}
+
+text_enum! {
+    /// What became of an input record: `mapped`, `not_dns_query`, ...
+    pub enum MappingStatus {
+        /// A Sysmon DNS query (event 22), mapped to ECS.
+        Mapped = "mapped",
+        /// A Sysmon record of another event ID: not matched.
+        NotDnsQuery = "not_dns_query",
+        /// A Sysmon event 22 without a query name: nothing was looked up, not matched.
+        MissingQueryName = "missing_query_name",
+        /// Input mode `sysmon`, and not a Sysmon record in a known shape: not matched.
+        NotSysmon = "not_sysmon",
+        /// Input mode `auto`, and not a Sysmon record: read as ECS.
+        PassedThrough = "passed_through",
+    }
+}
+
+impl MappingStatus {
+    /// Whether a record with this status can match (a mapped DNS query, or a record read as ECS).
+    pub fn can_match(self) -> bool {
+        matches!(self, MappingStatus::Mapped | MappingStatus::PassedThrough)
+    }
 }
 
 /// One ECS field set by the mapping.
@@ -86,7 +97,7 @@ pub(crate) struct Adapted {
 impl Adapted {
     /// Whether the record can match at all (a mapped DNS query, or a passed-through record).
     pub fn can_match(&self) -> bool {
-        self.mapping.as_ref().is_none_or(|m| m.status == "mapped" || m.status == "passed_through")
+        self.mapping.as_ref().is_none_or(|m| m.status.can_match())
     }
 }
 
@@ -204,12 +215,15 @@ pub(crate) fn adapt(value: &Value, mode: InputMode, reads_code_signature: bool) 
         return map_winlogbeat(value, reads_code_signature);
     }
     let mapping = match mode {
-        InputMode::Auto => {
-            InputMapping { shape: "ecs", status: "passed_through", fields: Vec::new(), notes: Vec::new() }
-        }
+        InputMode::Auto => InputMapping {
+            shape: "ecs",
+            status: MappingStatus::PassedThrough,
+            fields: Vec::new(),
+            notes: Vec::new(),
+        },
         _ => InputMapping {
             shape: "unknown",
-            status: "not_sysmon",
+            status: MappingStatus::NotSysmon,
             fields: Vec::new(),
             notes: vec![
                 "not a Sysmon record in a known shape (EVTX JSON, NXLog JSON, Wazuh JSON, Winlogbeat ECS)"
@@ -229,9 +243,14 @@ fn code_signature_note(reads: bool, notes: &mut Vec<String>) {
 }
 
 fn map_record(value: &Value, rec: &Record<'_>, reads_code_signature: bool) -> Adapted {
-    let mut m = InputMapping { shape: rec.shape, status: "mapped", fields: Vec::new(), notes: Vec::new() };
+    let mut m = InputMapping {
+        shape: rec.shape,
+        status: MappingStatus::Mapped,
+        fields: Vec::new(),
+        notes: Vec::new(),
+    };
     if rec.event_id.as_deref() != Some("22") {
-        m.status = "not_dns_query";
+        m.status = MappingStatus::NotDnsQuery;
         m.notes.push(format!(
             "Sysmon event {} is not a DNS query (event 22)",
             rec.event_id.as_deref().unwrap_or("without an ID")
@@ -247,7 +266,7 @@ fn map_record(value: &Value, rec: &Record<'_>, reads_code_signature: bool) -> Ad
         Some((s, format!("{}{key}", rec.prefix)))
     };
     let Some((query, query_from)) = get("QueryName").filter(|(q, _)| !q.is_empty()) else {
-        m.status = "missing_query_name";
+        m.status = MappingStatus::MissingQueryName;
         m.notes.push("Sysmon event 22 without a QueryName: nothing was looked up".into());
         return Adapted { event: None, mapping: Some(m) };
     };
@@ -303,12 +322,16 @@ fn map_record(value: &Value, rec: &Record<'_>, reads_code_signature: bool) -> Ad
 }
 
 fn map_winlogbeat(value: &Value, reads_code_signature: bool) -> Adapted {
-    let mut m =
-        InputMapping { shape: "winlogbeat-ecs", status: "mapped", fields: Vec::new(), notes: Vec::new() };
+    let mut m = InputMapping {
+        shape: "winlogbeat-ecs",
+        status: MappingStatus::Mapped,
+        fields: Vec::new(),
+        notes: Vec::new(),
+    };
     let code = value.pointer("/event/code").or_else(|| value.pointer("/winlog/event_id"));
     let code = text(code);
     if code.as_deref() != Some("22") {
-        m.status = "not_dns_query";
+        m.status = MappingStatus::NotDnsQuery;
         m.notes.push(format!(
             "Sysmon event {} is not a DNS query (event 22)",
             code.as_deref().unwrap_or("without a code")
@@ -316,7 +339,7 @@ fn map_winlogbeat(value: &Value, reads_code_signature: bool) -> Adapted {
         return Adapted { event: None, mapping: Some(m) };
     }
     if value.pointer("/dns/question/name").and_then(Value::as_str).is_none_or(str::is_empty) {
-        m.status = "missing_query_name";
+        m.status = MappingStatus::MissingQueryName;
         m.notes.push("Sysmon event 22 without dns.question.name: nothing was looked up".into());
         return Adapted { event: None, mapping: Some(m) };
     }
@@ -427,7 +450,7 @@ mod tests {
                 "Image": "C:\\Temp\\x.exe", "User": "CORP\\alice"}}});
         let a = adapt(&rec, InputMode::Sysmon, false);
         let m = a.mapping.unwrap();
-        assert_eq!((m.shape, m.status), ("evtx-json", "mapped"));
+        assert_eq!((m.shape, m.status), ("evtx-json", MappingStatus::Mapped));
         let ev = a.event.unwrap();
         assert_eq!(ev["dns"]["question"]["name"], "api.ipify.org");
         assert_eq!(ev["process"]["name"], "x.exe");
@@ -451,13 +474,16 @@ mod tests {
     fn other_event_ids_and_missing_query_names_say_why() {
         let rec = json!({"EventID": 1, "SourceName": "Microsoft-Windows-Sysmon", "Image": "x"});
         let a = adapt(&rec, InputMode::Auto, false);
-        assert_eq!(a.mapping.as_ref().unwrap().status, "not_dns_query");
+        assert_eq!(a.mapping.as_ref().unwrap().status, MappingStatus::NotDnsQuery);
         assert!(!a.can_match());
         let rec = json!({"EventID": 22, "SourceName": "Microsoft-Windows-Sysmon", "Image": "x"});
-        assert_eq!(adapt(&rec, InputMode::Auto, false).mapping.unwrap().status, "missing_query_name");
+        assert_eq!(
+            adapt(&rec, InputMode::Auto, false).mapping.unwrap().status,
+            MappingStatus::MissingQueryName
+        );
         let ecs = json!({"event": {"action": "lookup_requested"}});
-        assert_eq!(adapt(&ecs, InputMode::Auto, false).mapping.unwrap().status, "passed_through");
-        assert_eq!(adapt(&ecs, InputMode::Sysmon, false).mapping.unwrap().status, "not_sysmon");
+        assert_eq!(adapt(&ecs, InputMode::Auto, false).mapping.unwrap().status, MappingStatus::PassedThrough);
+        assert_eq!(adapt(&ecs, InputMode::Sysmon, false).mapping.unwrap().status, MappingStatus::NotSysmon);
         assert!(adapt(&ecs, InputMode::Ecs, false).mapping.is_none());
     }
 }

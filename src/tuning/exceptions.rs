@@ -21,15 +21,21 @@
 //! `transformOsType` does.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::eql::compile::Warning;
-use crate::eql::verdict::{Reason, ReasonKind};
+use crate::eql::compile::{Warning, WarningKind};
+use crate::eql::verdict::{Reason, ReasonKind, ReasonOp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::event::{Event, FieldPath, Item};
 
-/// One exception list item, as Kibana exports it (fields this engine does not use are ignored).
+/// One exception list item, as Kibana exports it.
+///
+/// Deserializing one (with serde, from JS, from a file) goes through the same reader as
+/// [`exceptions_from_value`]: Kibana's other item keys (`list_id`, `comments`, ...) are accepted
+/// and ignored, any other key is an error naming it, and so is an unknown entry `type` or
+/// `operator`. An item built in Rust is checked when the rule is built.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
 pub struct ExceptionItem {
     /// Kibana's `item_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,31 +43,153 @@ pub struct ExceptionItem {
     /// The item's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Operating systems the item applies to (`windows`, `linux`, `macos`).
+    /// Operating systems the item applies to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub os_types: Vec<String>,
-    /// The entries, ANDed.
+    pub os_types: Vec<OsType>,
+    /// The entries, ANDed. Must not be empty.
     pub entries: Vec<ExceptionEntry>,
 }
 
-/// One entry of an exception item.
+/// One entry of an exception item, by its `type` (Kibana's entry schemas; value-list entries,
+/// `type: "list"`, are not supported).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ExceptionEntry {
-    /// The field (relative to the parent for entries inside `nested`).
-    pub field: String,
-    /// `included` or `excluded`; absent inside `nested`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
-    /// `match`, `match_any`, `wildcard`, `exists` or `nested`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// A string (`match`, `wildcard`) or strings (`match_any`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Value>,
-    /// Sub-entries of a `nested` entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entries: Option<Vec<ExceptionEntry>>,
+#[serde(tag = "type", rename_all = "snake_case", try_from = "Value")]
+pub enum ExceptionEntry {
+    /// A value of `field` equals `value` exactly (keyword fields: case-sensitive).
+    Match {
+        /// The field (relative to the parent inside `nested`).
+        field: String,
+        /// Whether the entry holds when the condition does (`included`) or when it does not.
+        operator: Operator,
+        /// The value.
+        value: String,
+    },
+    /// A value of `field` equals one of `value`.
+    MatchAny {
+        /// The field (relative to the parent inside `nested`).
+        field: String,
+        /// Whether the entry holds when the condition does (`included`) or when it does not.
+        operator: Operator,
+        /// The values; not empty.
+        value: Vec<String>,
+    },
+    /// A value of `field` matches the Lucene wildcard `value`: `*`, `?` (one code point), `\`
+    /// escaping the next character; case-sensitive.
+    Wildcard {
+        /// The field (relative to the parent inside `nested`).
+        field: String,
+        /// Whether the entry holds when the condition does (`included`) or when it does not.
+        operator: Operator,
+        /// The pattern.
+        value: String,
+    },
+    /// `field` has a value.
+    Exists {
+        /// The field (relative to the parent inside `nested`).
+        field: String,
+        /// Whether the entry holds when the condition does (`included`) or when it does not.
+        operator: Operator,
+    },
+    /// One object of the array at `field` satisfies every sub-entry. Kibana's nested entry has
+    /// no operator; its sub-entries cannot nest.
+    Nested {
+        /// The array of objects.
+        field: String,
+        /// The sub-entries, ANDed within one object; not empty. Read from JSON, a sub-entry
+        /// without `operator` is `included`.
+        entries: Vec<ExceptionEntry>,
+    },
 }
+
+text_enum! {
+    /// How an entry's condition counts: `included` or `excluded`.
+    #[derive(Default)]
+    pub enum Operator {
+        /// The entry holds when the condition does.
+        #[default]
+        Included = "included",
+        /// The entry holds when the condition does not (`bool.must_not`: a missing field passes).
+        Excluded = "excluded",
+    }
+}
+
+text_enum! {
+    /// An operating system of an item's `os_types`, as Kibana names it; compared with
+    /// `host.os.type` (or `host.os.name.caseless`).
+    pub enum OsType {
+        /// `linux`.
+        Linux = "linux",
+        /// `macos`.
+        Macos = "macos",
+        /// `windows`.
+        Windows = "windows",
+    }
+}
+
+impl ExceptionEntry {
+    /// The entry's `type`: `match`, `match_any`, `wildcard`, `exists` or `nested`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ExceptionEntry::Match { .. } => "match",
+            ExceptionEntry::MatchAny { .. } => "match_any",
+            ExceptionEntry::Wildcard { .. } => "wildcard",
+            ExceptionEntry::Exists { .. } => "exists",
+            ExceptionEntry::Nested { .. } => "nested",
+        }
+    }
+
+    /// The field the entry reads (relative to the parent inside `nested`).
+    pub fn field(&self) -> &str {
+        match self {
+            ExceptionEntry::Match { field, .. }
+            | ExceptionEntry::MatchAny { field, .. }
+            | ExceptionEntry::Wildcard { field, .. }
+            | ExceptionEntry::Exists { field, .. }
+            | ExceptionEntry::Nested { field, .. } => field,
+        }
+    }
+
+    /// The operator; `None` for `nested`.
+    pub fn operator(&self) -> Option<Operator> {
+        match self {
+            ExceptionEntry::Match { operator, .. }
+            | ExceptionEntry::MatchAny { operator, .. }
+            | ExceptionEntry::Wildcard { operator, .. }
+            | ExceptionEntry::Exists { operator, .. } => Some(*operator),
+            ExceptionEntry::Nested { .. } => None,
+        }
+    }
+}
+
+/// The entry types, as their `type` reads.
+const ENTRY_TYPES: &str = "match, match_any, wildcard, exists or nested";
+
+/// The keys of an item in Kibana's exception-list item schema (`exceptionListItemSchema`, with
+/// `expire_time` from 8.7), and `_tags` and `comment` of 7.x exports. Only `entries`, `item_id`,
+/// `name` and `os_types` are read; any other key is an error.
+const ITEM_KEYS: &[&str] = &[
+    "_tags",
+    "_version",
+    "comment",
+    "comments",
+    "created_at",
+    "created_by",
+    "description",
+    "entries",
+    "expire_time",
+    "id",
+    "item_id",
+    "list_id",
+    "meta",
+    "name",
+    "namespace_type",
+    "os_types",
+    "tags",
+    "tie_breaker_id",
+    "type",
+    "updated_at",
+    "updated_by",
+];
 
 /// Reads exception items from a Kibana exception-list export (NDJSON: the list, its items and an
 /// export summary), a JSON array of items, one item, or an object with `items`.
@@ -73,22 +201,34 @@ pub fn parse_exceptions(text: &str) -> Result<Vec<ExceptionItem>> {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => exceptions_from_value(&value),
         Err(_) => {
-            // NDJSON: keep the lines that are items (they have `entries`).
+            // NDJSON: every line is the list, an item or the export summary.
             let mut items = Vec::new();
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let v: Value = serde_json::from_str(line).map_err(|e| {
-                    Error::new(ErrorKind::Tuning, format!("exceptions, line {}: invalid JSON: {e}", i + 1))
-                })?;
-                if v.get("entries").is_some() {
-                    items.push((format!("line {}", i + 1), v));
+                let at = format!("line {}", i + 1);
+                let v: Value = serde_json::from_str(line)
+                    .map_err(|e| tuning(format!("exceptions, {at}: invalid JSON: {e}")))?;
+                if !is_list_or_summary(&v) {
+                    items.push(item_from_value(&v, &at)?);
                 }
             }
-            items.iter().map(|(at, v)| item_from_value(v, at)).collect()
+            Ok(items)
         }
     }
+}
+
+/// Whether a line of an export is the list itself or the export summary, not an item: the summary
+/// counts what was exported, the list has a `list_id` and a list `type` but neither `entries` nor
+/// an `item_id`.
+fn is_list_or_summary(v: &Value) -> bool {
+    let Some(o) = v.as_object() else { return false };
+    if o.keys().any(|k| k.starts_with("exported_") || k.starts_with("missing_exception")) {
+        return true;
+    }
+    let list_type = o.get("type").and_then(Value::as_str).is_some_and(|t| t != "simple");
+    o.contains_key("list_id") && list_type && !o.contains_key("entries") && !o.contains_key("item_id")
 }
 
 /// Reads exception items from a JSON value (see [`parse_exceptions`]).
@@ -97,118 +237,248 @@ pub fn exceptions_from_value(value: &Value) -> Result<Vec<ExceptionItem>> {
         Value::Array(items) => {
             items.iter().enumerate().map(|(i, v)| item_from_value(v, &format!("item {}", i + 1))).collect()
         }
-        Value::Object(o) if o.contains_key("entries") => Ok(vec![item_from_value(value, "item 1")?]),
-        Value::Object(o) if o.contains_key("items") => exceptions_from_value(&o["items"]),
+        Value::Object(o) if o.contains_key("items") && !o.contains_key("entries") => {
+            exceptions_from_value(&o["items"])
+        }
+        Value::Object(_) => Ok(vec![item_from_value(value, "item 1")?]),
         Value::Null => Ok(Vec::new()),
-        _ => Err(Error::new(
-            ErrorKind::Tuning,
-            "exceptions must be an array of exception items, one item, or a Kibana exception-list export",
+        _ => Err(tuning(
+            "exceptions must be an array of exception items, one item, or a Kibana exception-list export"
+                .into(),
         )),
     }
 }
 
-fn item_from_value(v: &Value, at: &str) -> Result<ExceptionItem> {
-    let obj = v.as_object().ok_or_else(|| tuning(format!("exception {at}: an item must be an object")))?;
-    let label =
-        obj.get("name").and_then(Value::as_str).map(|n| format!("{at} (\"{n}\")")).unwrap_or(at.to_string());
-    let entries = obj
-        .get("entries")
-        .and_then(Value::as_array)
-        .ok_or_else(|| tuning(format!("exception {label}: `entries` must be an array")))?;
-    if entries.is_empty() {
-        return Err(tuning(format!(
-            "exception {label}: `entries` is empty; an empty item would suppress every alert"
-        )));
+impl TryFrom<Value> for ExceptionItem {
+    type Error = Error;
+    fn try_from(v: Value) -> Result<ExceptionItem> {
+        item_from_value(&v, "item")
     }
-    let entries = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| entry_from_value(e, &label, &(i + 1).to_string(), false))
-        .collect::<Result<_>>()?;
-    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+}
+
+impl TryFrom<Value> for ExceptionEntry {
+    type Error = Error;
+    fn try_from(v: Value) -> Result<ExceptionEntry> {
+        read_entry(&v, false).map_err(|why| tuning(format!("exception entry{why}")))
+    }
+}
+
+/// Why a part of an item is wrong, starting where in the item (`", entry 2 (match on x): ..."`);
+/// the caller prefixes the item. One message is formatted per error, not one per check.
+type Why<T> = std::result::Result<T, String>;
+
+/// `": `key` is missing"` or `": `key` must be <want>, not <got>"`.
+fn bad(key: &str, want: &str, got: Option<&Value>) -> String {
+    match got {
+        None => format!(": `{key}` is missing"),
+        Some(v) => format!(": `{key}` must be {want}, not {}", short(v)),
+    }
+}
+
+/// An error for the first key of `obj` not in `known`.
+fn check_keys(obj: &Map<String, Value>, known: &[&str], has: &str) -> Why<()> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(key) => {
+            let hint = match known.iter().find(|k| close(k, key)) {
+                Some(k) => format!(" (did you mean `{k}`?)"),
+                None => String::new(),
+            };
+            Err(format!(": unknown key `{}`{hint}; {has}", key.chars().take(60).collect::<String>()))
+        }
+    }
+}
+
+/// Whether `typo` is one edit (a letter added, dropped, changed, or two swapped) from `word`.
+fn close(word: &str, typo: &str) -> bool {
+    let (a, b) = (word.as_bytes(), typo.as_bytes());
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let s = a[p..].iter().rev().zip(b[p..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[p..a.len() - s], &b[p..b.len() - s]);
+    let swapped = ra.len() == 2 && rb.len() == 2 && ra[0] == rb[1] && ra[1] == rb[0];
+    ra.len().max(rb.len()) == 1 || swapped
+}
+
+fn item_from_value(v: &Value, at: &str) -> Result<ExceptionItem> {
+    read_item(v).map_err(|why| {
+        let name = v.get("name").and_then(Value::as_str);
+        tuning(format!("exception {}{why}", item_label(at, name)))
+    })
+}
+
+/// `item 2 ("name")`, or `item 2`.
+fn item_label(at: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{at} (\"{}\")", n.chars().take(80).collect::<String>()),
+        None => at.to_string(),
+    }
+}
+
+fn read_item(v: &Value) -> Why<ExceptionItem> {
+    let obj = v.as_object().ok_or(": an item must be an object")?;
+    check_keys(obj, ITEM_KEYS, "an item has Kibana's keys (`entries`, `name`, `item_id`, `os_types`, ...)")?;
+    match obj.get("type") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if t == "simple" => {}
+        other => {
+            let mut why = bad("type", "\"simple\"", other);
+            why.push_str(" (a list's type: is this the list rather than one of its items?)");
+            return Err(why);
+        }
+    }
+    let entries = read_entries(obj, false)?;
+    let text = |k: &str| match obj.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        other => Err(bad(k, "a string", other)),
+    };
     let os_types = match obj.get("os_types") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a
             .iter()
             .map(|o| {
-                o.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| tuning(format!("exception {label}: `os_types` must be strings")))
+                o.as_str().and_then(OsType::parse).ok_or_else(|| {
+                    format!(": `os_types` has {}; expected \"linux\", \"macos\" or \"windows\"", short(o))
+                })
             })
-            .collect::<Result<_>>()?,
-        Some(_) => return Err(tuning(format!("exception {label}: `os_types` must be an array"))),
+            .collect::<Why<_>>()?,
+        other => return Err(bad("os_types", "an array", other)),
     };
-    Ok(ExceptionItem { item_id: text("item_id"), name: text("name"), os_types, entries })
+    let item = ExceptionItem { item_id: text("item_id")?, name: text("name")?, os_types, entries };
+    check_item(&item)?;
+    Ok(item)
 }
 
-fn entry_from_value(v: &Value, item: &str, at: &str, nested: bool) -> Result<ExceptionEntry> {
-    let here = format!("exception {item}, entry {at}");
-    let obj = v.as_object().ok_or_else(|| tuning(format!("{here}: an entry must be an object")))?;
-    let field = match obj.get("field") {
-        Some(Value::String(f)) if !f.is_empty() => f.clone(),
-        Some(_) => return Err(tuning(format!("{here}: `field` must be a non-empty string"))),
-        None => return Err(tuning(format!("{here}: `field` is missing"))),
+/// The `entries` of an item, or the sub-entries of a `nested` entry.
+fn read_entries(obj: &Map<String, Value>, nested: bool) -> Why<Vec<ExceptionEntry>> {
+    let Some(Value::Array(entries)) = obj.get("entries") else {
+        return Err(bad("entries", "an array", obj.get("entries")));
     };
-    let kind = obj
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| tuning(format!("{here}: `type` is missing")))?;
-    let operator = match obj.get("operator") {
-        Some(Value::String(o)) if o == "included" || o == "excluded" => Some(o.clone()),
-        Some(other) => {
-            return Err(tuning(format!(
-                "{here}: `operator` must be \"included\" or \"excluded\", not {other}"
-            )))
-        }
-        None if nested => None,
-        None if kind == "nested" => None,
-        None => return Err(tuning(format!("{here}: `operator` is missing"))),
+    let what = if nested { "sub-entry" } else { "entry" };
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| read_entry(e, nested).map_err(|why| format!(", {what} {}{why}", i + 1)))
+        .collect()
+}
+
+/// Reads one entry. Inside `nested`, a missing `operator` is `included`.
+fn read_entry(v: &Value, nested: bool) -> Why<ExceptionEntry> {
+    let obj = v.as_object().ok_or(": an entry must be an object")?;
+    let kind = match obj.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        other => return Err(bad("type", "a string", other)),
     };
-    let value = obj.get("value").cloned();
-    let need_string = |v: &Option<Value>| match v {
-        Some(Value::String(_)) => Ok(()),
-        Some(other) => {
-            Err(tuning(format!("{here} ({kind} on {field}): `value` must be a string, not {other}")))
-        }
-        None => Err(tuning(format!("{here} ({kind} on {field}): `value` is missing"))),
-    };
-    let mut sub = None;
-    match kind {
-        "match" | "wildcard" => need_string(&value)?,
-        "match_any" => match &value {
-            Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_string) => {}
-            _ => {
-                return Err(tuning(format!(
-                    "{here} (match_any on {field}): `value` must be a non-empty array of strings"
-                )))
-            }
-        },
-        "exists" => {}
-        "nested" if nested => return Err(tuning(format!("{here}: `nested` entries cannot nest"))),
-        "nested" => {
-            let list =
-                obj.get("entries").and_then(Value::as_array).filter(|a| !a.is_empty()).ok_or_else(|| {
-                    tuning(format!("{here} (nested on {field}): `entries` must be a non-empty array"))
-                })?;
-            sub = Some(
-                list.iter()
-                    .enumerate()
-                    .map(|(i, e)| entry_from_value(e, item, &format!("{at}.{}", i + 1), true))
-                    .collect::<Result<Vec<_>>>()?,
-            );
-        }
+    let keys: &[&str] = match kind {
+        "match" | "match_any" | "wildcard" => &["field", "operator", "type", "value"],
+        "exists" => &["field", "operator", "type"],
+        "nested" => &["entries", "field", "type"],
         "list" => {
-            return Err(tuning(format!(
-            "{here}: value-list entries (`type: \"list\"`) need Kibana's value lists and are not supported"
-        )))
+            return Err(
+                ": value-list entries (`type: \"list\"`) need Kibana's value lists and are not supported"
+                    .into(),
+            )
         }
         other => {
-            return Err(tuning(format!(
-                "{here}: unknown type \"{other}\"; expected match, match_any, wildcard, exists or nested"
-            )))
+            return Err(format!(
+                ": unknown type \"{}\" in `type`; expected {ENTRY_TYPES}",
+                other.chars().take(60).collect::<String>()
+            ))
+        }
+    };
+    let field = match obj.get("field") {
+        Some(Value::String(f)) => f.clone(),
+        other => return Err(bad("field", "a string", other)),
+    };
+    let at = format!(" ({kind} on {})", field.chars().take(80).collect::<String>());
+    read_body(obj, kind, field, keys, nested).map_err(|why| at + &why)
+}
+
+fn read_body(
+    obj: &Map<String, Value>,
+    kind: &str,
+    field: String,
+    keys: &[&str],
+    nested: bool,
+) -> Why<ExceptionEntry> {
+    if kind == "nested" && obj.contains_key("operator") {
+        return Err(": `operator` does not apply to a nested entry (Kibana ignores it); give each sub-entry its operator".into());
+    }
+    check_keys(obj, keys, &format!("a {kind} entry has `{}`", keys.join("`, `")))?;
+    let operator = match obj.get("operator") {
+        Some(o) => o
+            .as_str()
+            .and_then(Operator::parse)
+            .ok_or_else(|| bad("operator", "\"included\" or \"excluded\"", Some(o)))?,
+        None if nested || kind == "nested" => Operator::Included,
+        None => return Err(bad("operator", "", None)),
+    };
+    let value = obj.get("value");
+    let string = || match value {
+        Some(Value::String(s)) => Ok(s.clone()),
+        other => Err(bad("value", "a string", other)),
+    };
+    Ok(match kind {
+        "match" => ExceptionEntry::Match { field, operator, value: string()? },
+        "wildcard" => ExceptionEntry::Wildcard { field, operator, value: string()? },
+        "match_any" => match value {
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => ExceptionEntry::MatchAny {
+                field,
+                operator,
+                value: a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            },
+            other => return Err(bad("value", "a non-empty array of strings", other)),
+        },
+        "exists" => ExceptionEntry::Exists { field, operator },
+        _ => ExceptionEntry::Nested { field, entries: read_entries(obj, true)? },
+    })
+}
+
+/// The checks the types cannot make, on every path (read from JSON or built in Rust): an item has
+/// entries, an entry a field, `match_any` values, `nested` sub-entries that do not nest.
+fn check_item(item: &ExceptionItem) -> Why<()> {
+    if item.entries.is_empty() {
+        return Err(": `entries` is empty; an empty item would suppress every alert".into());
+    }
+    item.entries
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, e)| check_entry(e, false).map_err(|why| format!(", entry {}{why}", i + 1)))
+}
+
+fn check_entry(e: &ExceptionEntry, nested: bool) -> Why<()> {
+    let why = match e {
+        _ if e.field().is_empty() => Some(": `field` must be a non-empty string".to_string()),
+        ExceptionEntry::MatchAny { value, .. } if value.is_empty() => {
+            Some(": `value` must be a non-empty array of strings".into())
+        }
+        ExceptionEntry::Nested { .. } if nested => Some(": `nested` entries cannot nest".into()),
+        ExceptionEntry::Nested { entries, .. } if entries.is_empty() => {
+            Some(": `entries` must be a non-empty array".into())
+        }
+        ExceptionEntry::Nested { entries, .. } => entries
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, s)| check_entry(s, true).map_err(|why| format!(", sub-entry {}{why}", i + 1)))
+            .err(),
+        _ => None,
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => {
+            Err(format!(" ({} on {}){why}", e.type_name(), e.field().chars().take(80).collect::<String>()))
         }
     }
-    Ok(ExceptionEntry { field, operator, kind: kind.to_string(), value, entries: sub })
+}
+
+/// A JSON value for a message: its text, cut at 60 characters.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(60).collect::<String>())
+    } else {
+        s
+    }
 }
 
 fn tuning(message: String) -> Error {
@@ -220,7 +490,7 @@ fn tuning(message: String) -> Error {
 pub(crate) struct CompiledItem {
     pub label: String,
     entries: Vec<Entry>,
-    os_types: Vec<String>,
+    os_types: Vec<&'static str>,
     os_fields: [FieldPath; 2],
 }
 
@@ -231,7 +501,7 @@ struct Entry {
     test: EntryTest,
     /// `user.name is "alice"`, as Kibana's UI would say it.
     text: String,
-    op: &'static str,
+    op: ReasonOp,
 }
 
 #[derive(Clone, Debug)]
@@ -242,12 +512,19 @@ enum EntryTest {
     Nested(Vec<Entry>),
 }
 
-pub(crate) fn compile_items(items: &[ExceptionItem]) -> (Vec<CompiledItem>, Vec<Warning>) {
+/// Compiles items, checking each (an item built in Rust has not been through the reader).
+pub(crate) fn compile_items(items: &[ExceptionItem]) -> Result<(Vec<CompiledItem>, Vec<Warning>)> {
     let mut warnings = Vec::new();
     let compiled = items
         .iter()
         .enumerate()
         .map(|(i, item)| {
+            check_item(item).map_err(|why| {
+                tuning(format!(
+                    "exception {}{why}",
+                    item_label(&format!("item {}", i + 1), item.name.as_deref())
+                ))
+            })?;
             let label = item
                 .name
                 .clone()
@@ -255,68 +532,49 @@ pub(crate) fn compile_items(items: &[ExceptionItem]) -> (Vec<CompiledItem>, Vec<
                 .unwrap_or_else(|| format!("item {}", i + 1));
             let entries: Vec<Entry> = item.entries.iter().map(|e| compile_entry(e, None)).collect();
             lint_item(&label, &entries, &mut warnings);
-            CompiledItem {
+            Ok(CompiledItem {
                 label,
                 entries,
-                os_types: item.os_types.clone(),
+                os_types: item.os_types.iter().map(|o| o.as_str()).collect(),
                 os_fields: [FieldPath::new("host.os.type"), FieldPath::new("host.os.name.caseless")],
-            }
+            })
         })
-        .collect();
-    (compiled, warnings)
+        .collect::<Result<_>>()?;
+    Ok((compiled, warnings))
 }
 
 fn compile_entry(e: &ExceptionEntry, parent: Option<&str>) -> Entry {
     let full = match parent {
-        Some(p) => format!("{p}.{}", e.field),
-        None => e.field.clone(),
+        Some(p) => format!("{p}.{}", e.field()),
+        None => e.field().to_string(),
     };
-    let excluded = e.operator.as_deref() == Some("excluded");
-    let strings = |v: &Option<Value>| -> Vec<String> {
-        match v {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-            _ => Vec::new(),
+    let excluded = e.operator() == Some(Operator::Excluded);
+    let pick = |included: ReasonOp, excluded_op: ReasonOp| if excluded { excluded_op } else { included };
+    let (test, op, text) = match e {
+        ExceptionEntry::Match { value, .. } => {
+            let op = pick(ReasonOp::Is, ReasonOp::IsNot);
+            (EntryTest::Terms(vec![value.clone()]), op, format!("{full} {op} \"{value}\""))
         }
-    };
-    let (test, op, text) = match e.kind.as_str() {
-        "match" => {
-            let v = strings(&e.value);
-            let t = format!("{full} {} \"{}\"", if excluded { "is not" } else { "is" }, v.join(""));
-            (EntryTest::Terms(v), if excluded { "is not" } else { "is" }, t)
+        ExceptionEntry::MatchAny { value, .. } => {
+            let op = pick(ReasonOp::IsOneOf, ReasonOp::IsNotOneOf);
+            let list = value.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+            (EntryTest::Terms(value.clone()), op, format!("{full} {op} ({list})"))
         }
-        "match_any" => {
-            let v = strings(&e.value);
-            let list = v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
-            let t = format!("{full} {} ({list})", if excluded { "is not one of" } else { "is one of" });
-            (EntryTest::Terms(v), if excluded { "is not one of" } else { "is one of" }, t)
+        ExceptionEntry::Wildcard { value, .. } => {
+            let op = pick(ReasonOp::Matches, ReasonOp::DoesNotMatch);
+            (EntryTest::Wildcard(LuceneWildcard::new(value)), op, format!("{full} {op} \"{value}\""))
         }
-        "wildcard" => {
-            let v = strings(&e.value).concat();
-            let t = format!("{full} {} \"{v}\"", if excluded { "does not match" } else { "matches" });
-            (
-                EntryTest::Wildcard(LuceneWildcard::new(&v)),
-                if excluded { "does not match" } else { "matches" },
-                t,
-            )
+        ExceptionEntry::Exists { .. } => {
+            let op = pick(ReasonOp::Exists, ReasonOp::DoesNotExist);
+            (EntryTest::Exists, op, format!("{full} {op}"))
         }
-        "exists" => {
-            let t = format!("{full} {}", if excluded { "does not exist" } else { "exists" });
-            (EntryTest::Exists, if excluded { "does not exist" } else { "exists" }, t)
-        }
-        _ => {
-            let subs: Vec<Entry> = e
-                .entries
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| compile_entry(s, Some(&e.field)))
-                .collect();
+        ExceptionEntry::Nested { field, entries } => {
+            let subs: Vec<Entry> = entries.iter().map(|s| compile_entry(s, Some(field))).collect();
             let t = format!(
                 "{full} has one object where {}",
-                subs.iter().map(|s| s.text.clone()).collect::<Vec<_>>().join(" and ")
+                subs.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" and ")
             );
-            (EntryTest::Nested(subs), "nested", t)
+            (EntryTest::Nested(subs), ReasonOp::Nested, t)
         }
     };
     Entry { field: FieldPath::new(&full), excluded, test, text, op }
@@ -326,7 +584,7 @@ fn compile_entry(e: &ExceptionEntry, parent: Option<&str>) -> Entry {
 /// reads as escapes.
 fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
     let mut warn = |message: String| {
-        warnings.push(Warning { kind: "exception_never_matches", message, line: 0, column: 0 })
+        warnings.push(Warning { kind: WarningKind::ExceptionNeverMatches, message, line: 0, column: 0 })
     };
     for (i, a) in entries.iter().enumerate() {
         for b in &entries[i + 1..] {
@@ -348,7 +606,7 @@ fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
         if let EntryTest::Wildcard(w) = &e.test {
             if w.source.contains('\\') {
                 warnings.push(Warning {
-                    kind: "exception_wildcard_backslash",
+                    kind: WarningKind::ExceptionWildcardBackslash,
                     message: format!(
                         "exception \"{label}\": in `{}` Elasticsearch's wildcard query reads each `\\` as an escape of the next character; write `\\\\` for a backslash",
                         e.text
@@ -388,7 +646,7 @@ impl CompiledItem {
                 event.visit_field(
                     f,
                     max_depth,
-                    &mut |item| matches!(item, Item::Text(s) if self.os_types.iter().any(|o| o == s)),
+                    &mut |item| matches!(item, Item::Text(s) if self.os_types.contains(&s)),
                 )
             })
     }
@@ -403,7 +661,7 @@ impl CompiledItem {
                 0,
                 reason(
                     format!("host.os.type is one of ({})", self.os_types.join(", ")),
-                    "os_types",
+                    ReasonOp::OsTypes,
                     held,
                     if held { ReasonKind::Matched } else { ReasonKind::ValueMismatch },
                 ),
@@ -413,7 +671,7 @@ impl CompiledItem {
         debug_assert_eq!(held, self.matches(event, max_depth));
         let mut r = reason(
             format!("exception \"{}\"", self.label),
-            "exception",
+            ReasonOp::Exception,
             held,
             if held { ReasonKind::Exception } else { ReasonKind::ClauseFailed },
         );
@@ -494,7 +752,7 @@ fn explain_entry(e: &Entry, event: &dyn Event, max_depth: usize) -> Reason {
     r
 }
 
-fn reason(clause: String, op: &'static str, held: bool, kind: ReasonKind) -> Reason {
+fn reason(clause: String, op: ReasonOp, held: bool, kind: ReasonKind) -> Reason {
     Reason {
         clause,
         start: 0,
@@ -580,7 +838,27 @@ mod tests {
 
     fn item(entries: Value) -> CompiledItem {
         let items = exceptions_from_value(&json!([{ "name": "t", "entries": entries }])).unwrap();
-        compile_items(&items).0.remove(0)
+        compile_items(&items).unwrap().0.remove(0)
+    }
+
+    #[test]
+    fn misspelt_keys_get_the_closest_known_one() {
+        for (word, typo) in [
+            ("entries", "entires"),
+            ("entries", "entrie"),
+            ("entries", "entriess"),
+            ("value", "vaule"),
+            ("value", "valeu"),
+            ("field", "feild"),
+            ("name", "nme"),
+        ] {
+            assert!(close(word, typo), "{word} {typo}");
+        }
+        for (word, typo) in
+            [("entries", "entries"), ("value", "values_x"), ("field", "xyz"), ("name", "tags")]
+        {
+            assert!(!close(word, typo), "{word} {typo}");
+        }
     }
 
     #[test]
@@ -634,7 +912,7 @@ mod tests {
         let items = exceptions_from_value(&json!([{ "os_types": ["windows"], "entries": [
             {"field": "user.name", "operator": "included", "type": "match", "value": "alice"}]}]))
         .unwrap();
-        let it = compile_items(&items).0.remove(0);
+        let it = compile_items(&items).unwrap().0.remove(0);
         assert!(it.matches(&json!({"user": {"name": "alice"}, "host": {"os": {"type": "windows"}}}), 128));
         assert!(!it.matches(&json!({"user": {"name": "alice"}, "host": {"os": {"type": "linux"}}}), 128));
     }
@@ -677,8 +955,8 @@ mod tests {
             {"field": "user.name", "operator": "excluded", "type": "exists"},
             {"field": "process.executable", "operator": "included", "type": "wildcard", "value": "C:\\Tools\\*"}]}]))
         .unwrap();
-        let (_, w) = compile_items(&items);
+        let (_, w) = compile_items(&items).unwrap();
         let kinds: Vec<_> = w.iter().map(|w| w.kind).collect();
-        assert_eq!(kinds, ["exception_never_matches", "exception_wildcard_backslash"]);
+        assert_eq!(kinds, [WarningKind::ExceptionNeverMatches, WarningKind::ExceptionWildcardBackslash]);
     }
 }

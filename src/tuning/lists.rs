@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::packs;
 use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
-use crate::eql::compile::Warning;
+use crate::eql::compile::{Warning, WarningKind};
 use crate::eql::parse::parse_query;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
@@ -226,7 +226,7 @@ pub(crate) fn lint_domains(text: &str, q: &crate::eql::ast::Query) -> Vec<Warnin
                 s.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | '?')))?;
             let (line, column) = locator.locate(lit.span.start);
             Some(Warning {
-                kind: "cannot_match_dns_name",
+                kind: WarningKind::CannotMatchDnsName,
                 message: format!("\"{s}\" cannot match a DNS name: it contains `{bad}`"),
                 line,
                 column,
@@ -312,6 +312,6 @@ mod tests {
         let text = "any where dns.question.name : (\"*ok.com\", \"bad name.com\", \"c:\\\\x\")";
         let w = lint_domains(text, &parse_query(text, &Limits::default()).unwrap());
         assert_eq!(w.len(), 2);
-        assert_eq!(w[0].kind, "cannot_match_dns_name");
+        assert_eq!(w[0].kind, WarningKind::CannotMatchDnsName);
     }
 }

@@ -7,11 +7,11 @@
 //! raises and keeps every true positive firing wins; when none does, the suggestion says why.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::input::event::{Event, FieldPath, Hit, Item};
 use crate::rule::Rule;
-use crate::tuning::exceptions::{compile_items, ExceptionEntry, ExceptionItem};
+use crate::tuning::exceptions::{compile_items, ExceptionEntry, ExceptionItem, Operator};
 
 /// Field combinations, most preferred first.
 const CANDIDATES: &[&[&str]] = &[
@@ -79,7 +79,10 @@ pub(crate) fn suggest(rule: &Rule, false_positives: &[Value], true_positives: &[
             os_types: Vec::new(),
             entries,
         };
-        let compiled = compile_items(std::slice::from_ref(&item)).0.remove(0);
+        // The entries come from the events' values, so the item is valid; should it not be, the
+        // candidate is skipped rather than suggested.
+        let Ok((mut compiled, _)) = compile_items(std::slice::from_ref(&item)) else { continue };
+        let compiled = compiled.remove(0);
         let suppresses = |v: &Value| compiled.matches(Hit::split(v).source as &dyn Event, depth);
         if let Some(tp) = firing.iter().find(|&&i| suppresses(&true_positives[i])) {
             conflicts.push(format!("{} would also suppress true positive #{}", fields.join(" + "), tp + 1));
@@ -142,14 +145,11 @@ fn entries_for(
             if values.len() > MAX_VALUES {
                 return None;
             }
-            let (kind, value) =
-                if values.len() == 1 { ("match", json!(values[0])) } else { ("match_any", json!(values)) };
-            Some(ExceptionEntry {
-                field: field.to_string(),
-                operator: Some("included".into()),
-                kind: kind.into(),
-                value: Some(value),
-                entries: None,
+            let (field, operator) = (field.to_string(), Operator::Included);
+            Some(if values.len() == 1 {
+                ExceptionEntry::Match { field, operator, value: values.remove(0) }
+            } else {
+                ExceptionEntry::MatchAny { field, operator, value: values }
             })
         })
         .collect()

@@ -94,6 +94,29 @@ describe('rule tuning', () => {
     assert.equal(empty.status, 2);
   });
 
+  it('a misspelt entry type or operator in --exceptions fails loudly, naming it', async () => {
+    const entry = { field: 'user.name', operator: 'included', type: 'match', value: 'svc_sql' };
+    const cases = [
+      [{ ...entry, type: 'mtach' }, /unknown type "mtach" in `type`/],
+      [{ ...entry, operator: 'exclude' }, /`operator` must be "included" or "excluded", not "exclude"/],
+    ];
+    for (const [bad, message] of cases) {
+      for (const [name, text] of [
+        ['array.json', JSON.stringify([{ name: 'svc', entries: [bad] }])],
+        ['export.ndjson', [{ list_id: 'l', type: 'detection', name: 'L' }, { item_id: 'i', name: 'svc', type: 'simple', entries: [bad] }].map((x) => JSON.stringify(x)).join('\n')],
+      ]) {
+        const file = path.join(tmp, name);
+        fs.writeFileSync(file, text);
+        const r = await run(['scan', '--exceptions', file, F]);
+        assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+        assert.match(r.stderr, /cannot compile the rule/);
+        assert.match(r.stderr, /entry 1/);
+        assert.match(r.stderr, message);
+        assert.equal(r.stdout, '', 'no alert is written');
+      }
+    }
+  });
+
   it('the tuned rule is the same in worker threads', async () => {
     const args = ['scan', '-f', 'verdicts', '--batch-size', '1', '--add-domain', '*www.example.com', '--exclude-executable', 'C:\\Windows\\System32\\curl.exe'];
     const single = await run([...args, F]);

@@ -46,6 +46,27 @@ test('bad exception files are rejected naming item and entry, and the module kee
   assert.equal(compileRule({}).matches(lookup('api.ipify.org')), true);
 });
 
+test('a misspelt entry type, operator or item key is an error naming it, never an item that suppresses', () => {
+  const entry = { field: 'user.name', operator: 'included', type: 'match', value: 'alice' };
+  const cases = [
+    [{ name: 'a', entries: [{ ...entry, type: 'mtach' }] }, /item 1 \("a"\), entry 1: unknown type "mtach" in `type`/],
+    [{ name: 'a', entries: [{ ...entry, operator: 'exclude' }] }, /entry 1 \(match on user\.name\): `operator` must be "included" or "excluded", not "exclude"/],
+    [{ name: 'a', entires: [entry] }, /unknown key `entires` \(did you mean `entries`\?\)/],
+    [{ name: 'a', entries: [{ ...entry, vaule: 'x' }] }, /unknown key `vaule`/],
+  ];
+  for (const [item, message] of cases) {
+    for (const exceptions of [[item], item, JSON.stringify([item]), JSON.stringify(item) + '\n']) {
+      assert.throws(
+        () => compileRule({ exceptions }),
+        (e) => e.code === 'tuning' && message.test(e.message),
+        JSON.stringify(exceptions),
+      );
+    }
+  }
+  // The same items, spelt right, suppress the alert.
+  assert.equal(compileRule({ exceptions: [{ name: 'a', entries: [entry] }] }).matches(lookup('api.ipify.org')), false);
+});
+
 test('list edits change the effective query and the verdicts', () => {
   const rule = compileRule({ addDomains: ['*ident.me'], removeDomains: ['*ipinfo.io'], addExcludedExecutables: ['C:\\Tools\\ok.exe'] });
   assert.match(rule.query, /"\*ident\.me"/);
