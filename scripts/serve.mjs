@@ -8,14 +8,15 @@
 // Also imported by the browser tests: `startServer({ port: 0 })`.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const WWW_ROOT = resolve(here, '..', 'www');
 
 /** The policy sent as a header. The pages carry the same one in a <meta> tag, less
- * `frame-ancestors`, which browsers ignore (and warn about) when it comes from a <meta>. */
+ * `frame-ancestors`, which browsers ignore (and warn about) when it comes from a <meta>; both
+ * apply, so a page's <meta> may be stricter (`trusted-types 'none'`). */
 export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
@@ -27,6 +28,11 @@ export const CSP = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
+  // Trusted Types: no string reaches a script sink (eval, script URLs, innerHTML, ...) unless a
+  // named policy made it. The one policy is the log viewer's, for its worker's URL; the pages
+  // that need none say `trusted-types 'none'` in their own <meta>.
+  "require-trusted-types-for 'script'",
+  'trusted-types eil-worker',
 ].join('; ');
 
 const TYPES = {
@@ -58,6 +64,17 @@ function send(res, status, body, type = 'text/plain; charset=utf-8') {
   res.end(body);
 }
 
+/**
+ * Where a directory redirects to: its path under the root, rebuilt from the file system's
+ * segments and percent-encoded, so it always starts with a single `/` and one path segment.
+ * Never the request's own path: `/%2F%2Fevil.example%2F..%2Fdist` decodes to
+ * `//evil.example/../dist`, which a browser reads as another host when echoed back.
+ */
+export function directoryLocation(root, dir) {
+  const segments = relative(root, dir).split(sep).filter((s) => s !== '');
+  return `/${segments.map((s) => `${encodeURIComponent(s)}/`).join('')}`;
+}
+
 async function handle(root, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
@@ -80,7 +97,7 @@ async function handle(root, req, res) {
     return send(res, 404, 'not found\n');
   }
   if (info.isDirectory()) {
-    res.writeHead(301, { ...SECURITY_HEADERS, Location: path + '/' });
+    res.writeHead(301, { ...SECURITY_HEADERS, Location: directoryLocation(root, file) });
     return res.end();
   }
   const body = await readFile(file);

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -138,5 +139,69 @@ describe('hostile event data renders inert', () => {
     await page.locator('.eil-panel').waitFor();
     await assertInert(page, log, 'embed');
     await context.close();
+  });
+});
+
+/** A raw GET (the path sent as it is, not normalised by a URL parser): { status, headers }. */
+function rawGet(base, path) {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the server and the pages\' policies', () => {
+  test('a directory redirect never leaves the server, whatever the request path', async () => {
+    const origin = new URL(env.url).origin;
+    for (const path of ['/%2F%2Fevil.example%2F..%2Fdist', '//evil.example/../dist', '/%5C%5Cevil.example%2F..%2Fdist', '/%2F%2Fevil.example/%2E%2E/dist', '/dist']) {
+      const { status, headers } = await rawGet(env.url, path);
+      assert.equal(status, 301, `${path}: a redirect to the directory`);
+      assert.equal(headers.location, '/dist/', `${path}: to the directory's own path`);
+      assert.equal(new URL(headers.location, `${origin}${path.startsWith('//') ? '/' : path}`).origin, origin, `${path}: same origin`);
+    }
+    // In the browser too: the navigation ends on the server.
+    const { page, context } = await openPage(env, '%2F%2Fevil.example%2F..%2Fdist');
+    assert.equal(new URL(page.url()).origin, origin);
+    assert.equal(new URL(page.url()).pathname, '/dist/');
+    await context.close();
+  });
+
+  test('every page requires Trusted Types for script sinks', { timeout: 60000 }, async () => {
+    const header = (await rawGet(env.url, '/')).headers['content-security-policy'];
+    assert.match(header, /require-trusted-types-for 'script'/);
+    for (const path of ['', 'viewer.html', 'embed.html']) {
+      const { page, log, context } = await openPage(env, path);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+      const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+      assert.match(meta, /require-trusted-types-for 'script'; trusted-types /, `${path || 'index.html'}: in the <meta> too`);
+      // A string written to an HTML sink is refused, and reported as a violation.
+      const probe = await page.evaluate(() => {
+        try {
+          document.createElement('div').innerHTML = '<b>x</b>';
+          return 'accepted';
+        } catch (err) {
+          return err.constructor.name;
+        }
+      });
+      assert.equal(probe, 'TypeError', `${path || 'index.html'}: innerHTML with a string is refused`);
+      const policy = await page.evaluate(() => {
+        try {
+          trustedTypes.createPolicy('attacker', { createHTML: (s) => s });
+          return 'created';
+        } catch (err) {
+          return err.constructor.name;
+        }
+      });
+      assert.equal(policy, 'TypeError', `${path || 'index.html'}: no other policy can be made`);
+      await page.waitForTimeout(100);
+      assert.ok(log.cspViolations.length >= 1 && log.cspViolations.every((v) => /^(require-trusted-types-for|trusted-types) /.test(v)), log.cspViolations.join('\n'));
+      assert.deepEqual(log.pageErrors, []);
+      await context.close();
+    }
   });
 });

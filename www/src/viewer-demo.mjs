@@ -11,6 +11,16 @@ const WASM_URL = new URL('./external_ip_lookup_rule_bg.wasm', import.meta.url);
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const OVERSCAN = 12;
 
+// The pages require Trusted Types for script sinks: `new Worker(url)` takes only a URL that a
+// named policy made, and this one makes only the worker bundle's own URL.
+const workerPolicy = globalThis.trustedTypes?.createPolicy('eil-worker', {
+  createScriptURL(url) {
+    if (url !== WORKER_URL.href) throw new TypeError(`eil-worker: not the viewer's worker: ${url}`);
+    return url;
+  },
+});
+const workerScriptUrl = () => (workerPolicy ? workerPolicy.createScriptURL(WORKER_URL.href) : WORKER_URL);
+
 const COLUMNS = [
   { key: '#', label: '#', cls: 'col-n' },
   { key: '@timestamp', label: '@timestamp', cls: 'col-ts' },
@@ -186,7 +196,7 @@ function compileOptions() {
 async function load(name, buffer) {
   lastFile = { name, buffer: buffer.slice(0) };
   if (worker) worker.terminate(); // a newer file wins
-  worker = new Worker(WORKER_URL, { type: 'module', name: 'rule-scan' });
+  worker = new Worker(workerScriptUrl(), { type: 'module', name: 'rule-scan' });
   const id = ++requestId;
   const progress = $('#progress');
   progress.hidden = false;
