@@ -20,7 +20,7 @@ const CSS = `
   letter-spacing:.02em;cursor:pointer;vertical-align:middle}
 .eil-badge:hover,.eil-badge:focus-visible{background:#fecdca;outline:2px solid #b42318;outline-offset:1px}
 .eil-badge.eil-suppressed{border-color:#98a2b3;background:#f2f4f7;color:#344054}
-tr.eil-alert,.eil-alert-row{box-shadow:inset 3px 0 0 #d92d20}
+tr.eil-alert,[role="row"].eil-alert,.eil-alert-row{box-shadow:inset 3px 0 0 #d92d20}
 .eil-panel{position:fixed;z-index:2147483000;max-width:min(44rem,calc(100vw - 16px));max-height:min(32rem,calc(100vh - 16px));
   overflow:auto;padding:.75rem .9rem;border:1px solid #98a2b3;border-radius:.5rem;background:#fff;color:#101828;
   box-shadow:0 12px 32px rgba(16,24,40,.25);font:13px/1.45 system-ui,sans-serif;text-align:left;white-space:normal}
@@ -46,6 +46,13 @@ tr.eil-alert,.eil-alert-row{box-shadow:inset 3px 0 0 #d92d20}
 .eil-note{color:#475467;font-style:italic}
 .eil-section{margin:.5rem 0 .2rem;font-weight:600}
 .eil-missing{color:#7a2e0e}
+.eil-negated>.eil-line>.eil-mark{background:#f2f4f7;color:#344054}
+.eil-negated[data-held="true"]>.eil-line>.eil-mark{color:#05603a}
+.eil-line:focus-visible{outline:2px solid #1d4ed8;outline-offset:1px;border-radius:.25rem}
+.eil-text{unicode-bidi:isolate}
+.eil-ctl{display:inline-block;margin:0 .1em;padding:0 .2em;border:1px solid #f79009;border-radius:.2em;background:#fef0c7;
+  color:#93370d;font:600 10px/1.3 ui-monospace,monospace;vertical-align:baseline;unicode-bidi:isolate;direction:ltr}
+.eil-panel-row{color:#475467;font-weight:400;font-size:12px}
 `;
 
 const adopted = new WeakSet();
@@ -69,6 +76,61 @@ function el(doc, tag, className, text, ...children) {
   if (text !== undefined && text !== null) node.textContent = String(text);
   for (const child of children) if (child) node.append(child);
   return node;
+}
+
+/**
+ * Characters that change how the text around them displays, or do not display at all: C0 and
+ * C1 controls, the bidirectional marks, embeddings, overrides and isolates, zero-width
+ * characters, line and paragraph separators, soft hyphen, byte-order mark, tag characters.
+ * Event data is attacker-controlled: `\u202E` (RIGHT-TO-LEFT OVERRIDE) before a reversed path
+ * makes an alerting `process.executable` read as an excluded browser.
+ */
+// eslint-disable-next-line no-control-regex
+export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source);
+/** The bidirectional formatting characters: embeddings, overrides, isolates and marks. */
+export const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether `text` holds a character that `renderText` shows as an escape. */
+export const hasInvisible = (text) => HAS_INVISIBLE.test(text);
+
+/** How an invisible character is shown: `\u202E` (`\u{E0041}` beyond the BMP). */
+export function escapeInvisible(ch) {
+  const c = ch.codePointAt(0);
+  const hex = c.toString(16).toUpperCase();
+  return c > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
+}
+
+/** `text` with every invisible or direction-changing character written as its escape. */
+export function visibleText(text) {
+  return String(text).replace(INVISIBLE, escapeInvisible);
+}
+
+/**
+ * Event text as DOM: a `<bdi>` (its direction isolated from the text around it) whose invisible
+ * and direction-changing characters are shown as marked escapes (`<span class="eil-ctl">`),
+ * so a value displays as the characters it holds. Text only, never HTML.
+ */
+export function renderText(text, doc = globalThis.document) {
+  const value = String(text);
+  const out = doc.createElement('bdi');
+  out.className = 'eil-text';
+  if (!HAS_INVISIBLE.test(value)) {
+    out.textContent = value;
+    return out;
+  }
+  let at = 0;
+  for (const m of value.matchAll(INVISIBLE)) {
+    if (m.index > at) out.append(doc.createTextNode(value.slice(at, m.index)));
+    const mark = el(doc, 'span', 'eil-ctl', escapeInvisible(m[0]));
+    mark.title = `U+${m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}: an invisible or direction-changing character`;
+    mark.dataset.char = m[0].codePointAt(0).toString(16);
+    out.append(mark);
+    at = m.index + m[0].length;
+  }
+  if (at < value.length) out.append(doc.createTextNode(value.slice(at)));
+  out.dataset.invisible = 'true';
+  return out;
 }
 
 const OP_LABELS = { and: 'all of', or: 'any of', not: 'not' };
@@ -102,8 +164,26 @@ export function clauseLabel(reason, max = 160) {
   return text;
 }
 
-function renderNode(doc, reason, depth, options) {
-  const li = el(doc, 'li', `eil-node ${reason.held ? 'eil-held' : 'eil-failed'}`);
+const NEGATIONS = new Set(['not', 'not in', 'not in~', '!=']);
+
+/**
+ * What a reason's kind says, read with whether the clause held: a negation (`not`, `!=`,
+ * `not in`) that held because no value matched must not read "no value matched" as a failure.
+ */
+export function kindText(reason) {
+  if (reason.held && NEGATIONS.has(reason.op)) {
+    if (reason.kind === 'value_mismatch') return reason.op === '!=' ? 'differs' : 'not in the list';
+    if (reason.kind === 'field_absent') return 'field absent, so it holds';
+    if (reason.kind === 'case_mismatch') return 'differs (only in case)';
+  }
+  return KIND_TEXT[reason.kind] ?? reason.kind;
+}
+
+function renderNode(doc, reason, depth, options, underNot = false) {
+  // The test inside a `not` (and its parts) reads as a test, not as a failure: its result is
+  // the `not`'s to judge.
+  const mood = underNot ? 'eil-negated' : reason.held ? 'eil-held' : 'eil-failed';
+  const li = el(doc, 'li', `eil-node ${mood}`);
   li.dataset.held = String(reason.held);
   li.dataset.op = reason.op;
   li.dataset.start = String(reason.start);
@@ -114,28 +194,28 @@ function renderNode(doc, reason, depth, options) {
     'div',
     'eil-line',
     undefined,
-    el(doc, 'span', 'eil-mark', reason.held ? 'held' : 'failed'),
-    el(doc, 'span', 'eil-clause', clauseLabel(reason)),
-    el(doc, 'span', 'eil-kind', KIND_TEXT[reason.kind] ?? reason.kind),
+    el(doc, 'span', 'eil-mark', underNot ? (reason.held ? 'true' : 'false') : reason.held ? 'held' : 'failed'),
+    el(doc, 'span', 'eil-clause', undefined, renderText(clauseLabel(reason), doc)),
+    el(doc, 'span', 'eil-kind', kindText(reason)),
   );
-  line.title = reason.clause;
+  line.title = visibleText(reason.clause);
   li.append(line);
   if (reason.values && reason.values.length) {
     const d = el(doc, 'div', 'eil-detail eil-values', undefined, el(doc, 'span', 'eil-detail-label', 'values seen: '));
-    for (const v of reason.values) d.append(el(doc, 'span', 'eil-value', v));
+    for (const v of reason.values) d.append(el(doc, 'span', 'eil-value', undefined, renderText(v, doc)));
     li.append(d);
   } else if (reason.field && !(reason.children && reason.children.length)) {
     li.append(el(doc, 'div', 'eil-detail', `${reason.field}: no value`));
   }
   if (reason.matched && reason.matched.length) {
     const d = el(doc, 'div', 'eil-detail eil-matched', undefined, el(doc, 'span', 'eil-detail-label', 'matched: '));
-    for (const m of reason.matched) d.append(el(doc, 'span', 'eil-pattern', m));
+    for (const m of reason.matched) d.append(el(doc, 'span', 'eil-pattern', undefined, renderText(m, doc)));
     li.append(d);
   }
-  if (reason.note) li.append(el(doc, 'div', 'eil-detail eil-note', reason.note));
+  if (reason.note) li.append(el(doc, 'div', 'eil-detail eil-note', undefined, renderText(reason.note, doc)));
   if (reason.children && reason.children.length) {
     const ul = el(doc, 'ul');
-    for (const c of reason.children) ul.append(renderNode(doc, c, depth + 1, options));
+    for (const c of reason.children) ul.append(renderNode(doc, c, depth + 1, options, underNot || reason.op === 'not'));
     li.append(ul);
   }
   if (options.onNode) options.onNode(li, reason);
@@ -151,18 +231,18 @@ export function renderVerdict(verdict, options = {}) {
   const doc = options.document ?? globalThis.document;
   const root = el(doc, 'div', 'eil-verdict');
   root.dataset.matched = String(verdict.matched);
-  const summary = el(doc, 'p', `eil-summary ${verdict.matched ? 'eil-yes' : 'eil-no'}`, verdict.summary);
+  const summary = el(doc, 'p', `eil-summary ${verdict.matched ? 'eil-yes' : 'eil-no'}`, undefined, renderText(verdict.summary, doc));
   summary.dataset.role = 'summary';
   root.append(summary);
   if (verdict.query_matched && !verdict.matched && verdict.suppressed_by) {
-    root.append(el(doc, 'p', 'eil-detail', `The query matched, but the exception "${verdict.suppressed_by}" suppresses the alert.`));
+    root.append(el(doc, 'p', 'eil-detail', 'The query matched, but the exception "', renderText(verdict.suppressed_by, doc), '" suppresses the alert.'));
   }
   const tree = el(doc, 'ul', 'eil-tree');
   tree.append(renderNode(doc, verdict.reasons, 0, options));
   root.append(tree);
   if (verdict.missing_fields && verdict.missing_fields.length) {
     const p = el(doc, 'p', 'eil-missing', undefined, el(doc, 'span', 'eil-detail-label', 'missing fields: '));
-    for (const f of verdict.missing_fields) p.append(el(doc, 'span', 'eil-value', f));
+    for (const f of verdict.missing_fields) p.append(el(doc, 'span', 'eil-value', undefined, renderText(f, doc)));
     root.append(p);
   }
   if (verdict.exceptions && verdict.exceptions.length) {
@@ -245,6 +325,35 @@ export async function createViewerPlugin(options = {}) {
     panel = null;
     doc.removeEventListener('keydown', onKey, true);
     doc.removeEventListener('pointerdown', onOutside, true);
+    doc.removeEventListener('scroll', onScroll, true);
+    (doc.defaultView ?? globalThis).removeEventListener('resize', onScroll);
+  }
+
+  /** Whether `anchor` is still on screen, inside every scrolling box around it. */
+  function inView(anchor) {
+    if (!anchor?.isConnected || !anchor.getBoundingClientRect) return false;
+    const win = doc.defaultView ?? globalThis;
+    const a = anchor.getBoundingClientRect();
+    if (a.bottom <= 0 || a.top >= win.innerHeight) return false;
+    for (let box = anchor.parentElement; box && box !== doc.body; box = box.parentElement) {
+      if (box.scrollHeight <= box.clientHeight + 1) continue;
+      const b = box.getBoundingClientRect();
+      if (a.bottom <= b.top + 1 || a.top >= b.bottom - 1) return false;
+    }
+    return true;
+  }
+
+  // The panel follows its row while the row is in view, and closes when it scrolls away (or a
+  // virtualised list reuses the row for another event and removes the badge).
+  let scrollFrame = 0;
+  function onScroll() {
+    if (!panel || scrollFrame) return;
+    scrollFrame = (doc.defaultView ?? globalThis).requestAnimationFrame(() => {
+      scrollFrame = 0;
+      if (!panel) return;
+      if (inView(panelAnchor)) place(panelAnchor);
+      else closePanel();
+    });
   }
 
   function place(anchor) {
@@ -259,15 +368,22 @@ export async function createViewerPlugin(options = {}) {
     panel.style.left = `${left}px`;
   }
 
-  /** Opens the reasons panel for `event` next to `anchor` (an element). */
-  function showReasons(event, anchor) {
-    closePanel();
+  /**
+   * Opens the reasons panel for `event` next to `anchor` (an element); `opts.label` says which
+   * row it explains (e.g. "line 41"), in the panel's title.
+   */
+  function showReasons(event, anchor, opts = {}) {
     let body;
     try {
       body = renderVerdict(verdict(event), { document: doc });
     } catch (err) {
-      body = el(doc, 'p', 'eil-note', `This event cannot be evaluated: ${err.message}`);
+      body = el(doc, 'p', 'eil-note', undefined, renderText(`This event cannot be evaluated: ${err.message}`, doc));
     }
+    return openPanel(body, anchor, opts);
+  }
+
+  function openPanel(body, anchor, opts) {
+    closePanel();
     const close = el(doc, 'button', 'eil-close', '×');
     close.type = 'button';
     close.setAttribute('aria-label', 'Close');
@@ -276,15 +392,19 @@ export async function createViewerPlugin(options = {}) {
       anchor?.focus?.();
     });
     const title = el(doc, 'div', 'eil-panel-title', rule.info?.name ?? 'Rule verdict');
+    if (opts.label) title.append(' ', el(doc, 'span', 'eil-panel-row', undefined, '· ', renderText(opts.label, doc)));
     panel = el(doc, 'div', 'eil-panel', undefined, el(doc, 'div', 'eil-panel-head', undefined, title, close), body);
     panel.setAttribute('role', 'dialog');
-    panel.setAttribute('aria-label', 'Why the rule alerts on this row');
+    panel.setAttribute('aria-label', opts.label ? `Why the rule alerts on ${visibleText(opts.label)}` : 'Why the rule alerts on this row');
+    if (opts.label) panel.dataset.row = String(opts.label);
     panel.tabIndex = -1;
     panelAnchor = anchor ?? null;
     doc.body.append(panel);
     place(anchor);
     doc.addEventListener('keydown', onKey, true);
     doc.addEventListener('pointerdown', onOutside, true);
+    doc.addEventListener('scroll', onScroll, true);
+    (doc.defaultView ?? globalThis).addEventListener('resize', onScroll);
     panel.focus({ preventScroll: true });
     return panel;
   }
@@ -298,8 +418,10 @@ export async function createViewerPlugin(options = {}) {
 
   /**
    * Flags one row: a badge (prepended to `badgeCell(row)`) and the class `eil-alert` when the
-   * rule alerts on `event`. `opts.matched` skips the evaluation (e.g. computed in a worker).
-   * Returns whether the row is an alert.
+   * rule alerts on `event`. `opts.matched` skips the evaluation (e.g. computed in a worker);
+   * then `event` may be a function that returns the event or a promise of it, called when the
+   * badge is clicked (for lists that keep no parsed events). `opts.label` names the row in the
+   * reasons panel ("line 41"). Returns whether the row is an alert.
    */
   function decorateRow(row, event, opts = {}) {
     clearRow(row);
@@ -316,8 +438,16 @@ export async function createViewerPlugin(options = {}) {
     badge.addEventListener('click', (e) => {
       e.stopPropagation();
       e.preventDefault();
-      if (panel && panelAnchor === badge) closePanel();
-      else showReasons(badgeEvents.get(badge), badge);
+      if (panel && panelAnchor === badge) return closePanel();
+      const source = badgeEvents.get(badge);
+      if (typeof source !== 'function') return showReasons(source, badge, { label: opts.label });
+      // An event read on demand (a virtualised list that keeps no parsed events).
+      Promise.resolve()
+        .then(source)
+        .then(
+          (event) => badge.isConnected && badgeEvents.get(badge) === source && showReasons(event, badge, { label: opts.label }),
+          (err) => openPanel(el(doc, 'p', 'eil-note', undefined, renderText(`This event cannot be read: ${err?.message ?? err}`, doc)), badge, opts),
+        );
     });
     badgeCell(row).prepend(badge);
     return true;

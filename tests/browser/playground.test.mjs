@@ -34,7 +34,11 @@ describe('playground', () => {
     assert.equal(await page.locator('#version').inputValue(), '102');
     assert.match(await summary(page), /^powershell\.exe looked up api\.ipify\.org \(matched \*api\.ipify\.org\)/);
     // The reasons tree: every clause held, the matched pattern shown and highlighted in the query.
-    assert.equal(await page.locator('#verdict .eil-node.eil-failed').count() >= 1, true, 'the inner test of `not` failed');
+    // The test inside `not` did not match, which is why the `not` holds: it reads as a negated
+    // test, not as a failure, and nothing in an alert is marked failed.
+    assert.equal(await page.locator('#verdict .eil-node.eil-negated').count(), 1, 'the inner test of `not`');
+    assert.equal(await page.locator('#verdict .eil-node.eil-negated .eil-mark').textContent(), 'false');
+    assert.equal(await page.locator('#verdict .eil-node.eil-failed').count(), 0, 'no clause of an alert reads failed');
     assert.equal(await page.locator('#verdict .eil-tree > .eil-node').getAttribute('data-held'), 'true');
     assert.equal(await page.locator('#verdict .eil-pattern', { hasText: '*api.ipify.org' }).count(), 1);
     assert.equal(await page.locator('#query-editor .cm-matched-entry', { hasText: '"*api.ipify.org"' }).count(), 1);

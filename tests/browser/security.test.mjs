@@ -114,9 +114,9 @@ describe('hostile event data renders inert', () => {
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
     await page.check('#only-alerts');
-    const row = page.locator('#log-body tr[data-line="41"]');
+    const row = page.locator('#log-body [data-line="41"]');
     await row.waitFor();
-    const cells = await row.locator('td').allTextContents();
+    const cells = await row.locator('[role="cell"]').allTextContents();
     assert.ok(cells.some((c) => c === HOSTILE.user), 'user.name as text');
     assert.ok(cells.some((c) => c === HOSTILE.name), 'dns.question.name as text');
     assert.ok(cells.some((c) => c === HOSTILE.executable), 'process.executable as text');

@@ -1,23 +1,28 @@
-// The playground: edit and tune the rule, write an event, and watch the verdict change on every
-// keystroke. Everything runs in the page on the WebAssembly engine.
-import { EditorView, basicSetup } from 'codemirror';
-import { EditorState, StateEffect, StateField, Annotation } from '@codemirror/state';
-import { Decoration, keymap } from '@codemirror/view';
-import { syntaxHighlighting, HighlightStyle } from '@codemirror/language';
-import { setDiagnostics, lintGutter } from '@codemirror/lint';
+// The playground: edit and tune the rule, write one event or several, and watch the verdicts
+// change on every keystroke. Everything runs in the page on the WebAssembly engine.
+import { EditorView } from 'codemirror';
+import { Decoration } from '@codemirror/view';
+import { setDiagnostics } from '@codemirror/lint';
 import { json, jsonParseLinter } from '@codemirror/lang-json';
-import { indentWithTab } from '@codemirror/commands';
-import { tags as t } from '@lezer/highlight';
 
 import { init } from '../../js/browser.mjs';
-import { installStyles, renderVerdict } from '../../js/viewer.mjs';
+import { hasInvisible, installStyles, renderText, renderVerdict, visibleText } from '../../js/viewer.mjs';
 import { eqlLanguage, lineColumnToPos, offsetMaps, stringLiterals, tunableLists } from './eql.mjs';
+import { clauseHover, eqlCompletions, makeEditor, marksField, setDoc, setMarks } from './editor.mjs';
 import { PRESETS } from './presets.mjs';
-import { decodeState, encodeState } from './state.mjs';
+import {
+  appliedExceptions,
+  decodeState,
+  encodeState,
+  INPUT_SHAPES,
+  itemProblems,
+  linkVerdict,
+  TUNING_KEYS,
+  validateState,
+} from './state.mjs';
 import { h, replace, $ } from './dom.mjs';
 
 const WASM_URL = new URL('./external_ip_lookup_rule_bg.wasm', import.meta.url);
-const TUNING_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables'];
 const OPERATORS = [
   { id: 'is', label: 'is', type: 'match', operator: 'included' },
   { id: 'is_not', label: 'is not', type: 'match', operator: 'excluded' },
@@ -38,10 +43,12 @@ const emptyTuning = () => ({ addDomains: [], removeDomains: [], addExcludedExecu
 
 const state = {
   version: '102',
-  query: null, // null: the version's published query
+  query: null, // the edited query in use; null: the version's published query
+  drafts: [], // edited queries kept aside while another version is shown: [{ version, query }]
   tuning: emptyTuning(),
   packs: [],
   exceptions: [], // exception items as edited (possibly incomplete)
+  input: 'ecs', // how the events are read: ECS, Sysmon, or auto (the engine's adapter decides)
   eventText: '',
 };
 
@@ -51,83 +58,12 @@ let baseRule = null; // query and tuning only
 let queryError = null;
 let tuningError = null;
 let exceptionsError = null;
-let lastVerdict = null;
+let events = []; // the events of the event editor: [{ value, text, line } | { error, line }]
+let verdicts = []; // one per event: a verdict, or { error }
+let selected = 0; // the event whose reasons are shown
 let defaultVersion = '102';
 let queryView;
 let eventView;
-
-const programmatic = Annotation.define();
-
-// ------------------------------------------------------------------------------------------
-// Editors
-// ------------------------------------------------------------------------------------------
-
-// CodeMirror writes its styles with style-mod, which under a document uses a <style> element
-// (blocked by the page's `style-src 'self'`) but under a shadow root a constructed style sheet
-// (allowed). So each editor lives in a shadow root, and all its styles are CodeMirror themes.
-const highlight = HighlightStyle.define([
-  { tag: t.keyword, color: '#7c3aed', fontWeight: '600' },
-  { tag: [t.atom, t.bool, t.null, t.number], color: '#b45309' },
-  { tag: t.string, color: '#047857' },
-  { tag: [t.lineComment, t.blockComment, t.comment], color: '#98a2b3', fontStyle: 'italic' },
-  { tag: t.propertyName, color: '#1d4ed8' },
-  { tag: t.variableName, color: '#344054' },
-  { tag: t.typeName, color: '#be185d', fontWeight: '600' },
-  { tag: t.operator, color: '#c2410c', fontWeight: '600' },
-  { tag: t.punctuation, color: '#475467' },
-  { tag: t.invalid, color: '#d92d20', textDecoration: 'underline wavy #d92d20' },
-]);
-
-const theme = (maxHeight) =>
-  EditorView.theme({
-    '&': { maxHeight, fontSize: '12.5px', backgroundColor: '#fff' },
-    '&.cm-focused': { outline: '2px solid #84adff' },
-    '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', overflow: 'auto' },
-    '.cm-clause-held': { backgroundColor: 'rgba(18, 183, 106, .07)' },
-    '.cm-clause-failed': { backgroundColor: 'rgba(240, 68, 56, .08)', textDecoration: 'underline dotted rgba(217, 45, 32, .6)' },
-    '.cm-matched-entry': { backgroundColor: '#fde68a', outline: '1px solid #d97706', borderRadius: '2px', fontWeight: '700' },
-  });
-
-const setMarks = StateEffect.define();
-const marksField = StateField.define({
-  create: () => Decoration.none,
-  update(marks, tr) {
-    marks = marks.map(tr.changes);
-    for (const e of tr.effects) if (e.is(setMarks)) marks = e.value;
-    return marks;
-  },
-  provide: (f) => EditorView.decorations.from(f),
-});
-
-function makeEditor(host, doc, extensions, onChange, maxHeight) {
-  const shadow = host.attachShadow({ mode: 'open' });
-  const parent = document.createElement('div');
-  shadow.append(parent);
-  return new EditorView({
-    root: shadow,
-    parent,
-    state: EditorState.create({
-      doc,
-      extensions: [
-        basicSetup,
-        keymap.of([indentWithTab]),
-        EditorView.lineWrapping,
-        syntaxHighlighting(highlight),
-        theme(maxHeight),
-        lintGutter(),
-        ...extensions,
-        EditorView.updateListener.of((u) => {
-          if (u.docChanged && !u.transactions.some((tr) => tr.annotation(programmatic))) onChange(u.state.doc.toString());
-        }),
-      ],
-    }),
-  });
-}
-
-function setDoc(view, text) {
-  if (view.state.doc.toString() === text) return;
-  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, annotations: programmatic.of(true) });
-}
 
 // ------------------------------------------------------------------------------------------
 // Compiling and evaluating
@@ -140,44 +76,9 @@ function tuningOptions() {
   return o;
 }
 
-/** Exception items that are complete enough to compile, with the index of each in the editor. */
-function completeItems() {
-  const out = [];
-  state.exceptions.forEach((item, i) => {
-    if (itemProblems(item).length === 0) out.push({ index: i, item: cleanItem(item) });
-  });
-  return out;
-}
-
-function cleanItem(item) {
-  const out = { name: item.name || 'Untitled exception', entries: item.entries.map(cleanEntry) };
-  if (item.item_id) out.item_id = item.item_id;
-  if (item.os_types && item.os_types.length) out.os_types = item.os_types;
-  return out;
-}
-
-function cleanEntry(e) {
-  const out = { field: e.field.trim(), operator: e.operator, type: e.type };
-  if (e.type === 'match' || e.type === 'wildcard') out.value = e.value ?? '';
-  if (e.type === 'match_any') out.value = (e.value ?? []).filter((v) => v !== '');
-  if (e.type === 'nested') out.entries = e.entries;
-  if (e.type === 'nested') delete out.operator;
-  return out;
-}
-
-function itemProblems(item) {
-  const problems = [];
-  if (!item.entries.length) problems.push('it has no entries');
-  item.entries.forEach((e, j) => {
-    if (!e.field || !e.field.trim()) problems.push(`entry ${j + 1} has no field`);
-    else if ((e.type === 'match' || e.type === 'wildcard') && !(e.value ?? '')) problems.push(`entry ${j + 1} has no value`);
-    else if (e.type === 'match_any' && !(e.value ?? []).some((v) => v !== '')) problems.push(`entry ${j + 1} has no values`);
-  });
-  return problems;
-}
-
 function compile() {
   const base = { version: state.version, ...tuningOptions() };
+  if (state.input !== 'ecs') base.input = state.input;
   if (state.query !== null) base.query = state.query;
   queryError = null;
   tuningError = null;
@@ -191,7 +92,7 @@ function compile() {
     else queryError = err;
     return;
   }
-  const items = completeItems().map((c) => c.item);
+  const items = appliedExceptions(state.exceptions);
   if (!items.length) {
     rule = baseRule;
     return;
@@ -204,17 +105,41 @@ function compile() {
   }
 }
 
-function parseEvent() {
+/**
+ * The events of the event editor: one JSON object, a JSON array of them, or NDJSON (an object a
+ * line). `{ events: [{ value, text?, line? } | { error, line? }], error? }`: `error` when the
+ * text is none of these.
+ */
+function parseEvents(text) {
+  let doc;
   try {
-    const value = JSON.parse(state.eventText);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { error: 'the event must be a JSON object' };
-    }
-    return { value };
+    doc = JSON.parse(text);
   } catch (err) {
-    return { error: err.message };
+    // Not one JSON document: NDJSON, when every non-blank line is one.
+    const lines = text.split('\n');
+    const out = [];
+    lines.forEach((l, i) => {
+      if (!l.trim()) return;
+      try {
+        const value = JSON.parse(l);
+        out.push(isObject(value) ? { value, text: l, line: i + 1 } : { error: `line ${i + 1} is ${kindOf(value)}, not an event`, line: i + 1 });
+      } catch (e) {
+        out.push({ error: `line ${i + 1}: ${e.message}`, line: i + 1 });
+      }
+    });
+    if (out.length > 1 && out.some((e) => !e.error)) return { events: out, format: 'NDJSON' };
+    return { events: [], error: err.message };
   }
+  if (Array.isArray(doc)) {
+    if (!doc.length) return { events: [], error: 'the array has no events' };
+    return { events: doc.map((v, i) => (isObject(v) ? { value: v } : { error: `element ${i + 1} is ${kindOf(v)}, not an event` })), format: 'JSON array' };
+  }
+  if (!isObject(doc)) return { events: [], error: `the event must be a JSON object, not ${kindOf(doc)}` };
+  return { events: [{ value: doc, text }], format: 'JSON' };
 }
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const kindOf = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? 'a string' : `a ${typeof v}`);
 
 // ------------------------------------------------------------------------------------------
 // Rendering
@@ -223,6 +148,7 @@ function parseEvent() {
 /** Compiles and renders everything; `typed` when the query editor is the source of the text. */
 function renderAll({ typed = false } = {}) {
   compile();
+  if (baseRule) fieldList = knownFields();
   if (baseRule && !queryError && !typed) setDoc(queryView, baseRule.query);
   renderQueryStatus();
   renderRuleInfo();
@@ -232,9 +158,57 @@ function renderAll({ typed = false } = {}) {
   scheduleSave();
 }
 
+/**
+ * The version select: the edited query in use (if any), the edited queries kept aside, then the
+ * published versions. Choosing a version never drops an edited query: it is kept as an entry.
+ */
+function renderVersionSelect() {
+  const label = (d) => `${d.query.split('\n')[0].slice(0, 40)}${d.query.length > 40 ? '…' : ''}`;
+  const edited = [];
+  if (state.query !== null) edited.push(h('option', { value: 'edited' }, `Edited query (from version ${state.version})`));
+  state.drafts.forEach((d, i) => edited.push(h('option', { value: `draft:${i}` }, `Kept edit ${i + 1} (from ${d.version}): ${label(d)}`)));
+  replace(
+    $('#version'),
+    edited.length ? h('optgroup', { label: 'Your edited queries' }, edited) : null,
+    h(
+      'optgroup',
+      { label: 'Published versions' },
+      api.versions().map((v) => h('option', { value: v.version }, `${v.version} (Elastic Stack ${v.stack})${v.default ? ' — default' : ''}`)),
+    ),
+  );
+  $('#version').value = state.query !== null ? 'edited' : state.version;
+}
+
+/** The version select changed: a version, or a kept edit. */
+function chooseVersion(value) {
+  const status = $('#version-status');
+  if (value === 'edited') return;
+  if (state.query !== null) {
+    // Keep the edit: it becomes an entry of the select, not a loss.
+    state.drafts.push({ version: state.version, query: state.query });
+    replace(status, `Your edited query is kept: choose "Kept edit ${state.drafts.length}" under Version to return to it.`);
+    status.dataset.kept = String(state.drafts.length);
+  } else replace(status, '');
+  if (value.startsWith('draft:')) {
+    const [d] = state.drafts.splice(Number(value.slice(6)), 1);
+    state.version = d.version;
+    state.query = d.query;
+    state.tuning = emptyTuning();
+    state.packs = [];
+    setDoc(queryView, d.query);
+    renderAll({ typed: true });
+  } else {
+    state.version = value;
+    state.query = null;
+    normalizeTuning();
+    renderAll();
+  }
+  presetOptions();
+}
+
 function renderRuleInfo() {
   const info = (baseRule ?? api.compileRule({ version: state.version })).info;
-  $('#version').value = state.version;
+  renderVersionSelect();
   replace(
     $('#rule-meta'),
     `Elastic Stack ${info.stack} · severity ${info.severity} · risk ${info.risk_score} · ${info.rule_type}${info.building_block_type ? ' (building block)' : ''}`,
@@ -333,11 +307,7 @@ function renderQueryStatus() {
     status.dataset.state = 'ok';
     delete status.dataset.offset;
     replace(status, `Compiles: ${baseRule.fields.length} fields read (${baseRule.fields.join(', ')}).`);
-    diagnostics = baseRule.warnings.map((w) => {
-      const from = lineColumnToPos(text, w.line, w.column);
-      const lit = stringLiterals(text.slice(from, from + 2000))[0];
-      return { from, to: lit && lit.from === 0 ? from + lit.to : Math.min(from + 1, text.length), severity: 'warning', message: w.message, source: w.kind };
-    });
+    diagnostics = baseRule.warnings.filter((w) => w.line).map((w) => warningDiagnostic(text, w));
   } else {
     status.className = 'status';
     status.dataset.state = 'tuning-error';
@@ -350,11 +320,28 @@ function renderQueryStatus() {
   );
 }
 
+/**
+ * A compile warning as a lint diagnostic over what it is about: the string literal or the field
+ * name at its position. A warning with a suggestion (`unknown_field`: the closest known field)
+ * offers to replace the text with it.
+ */
+function warningDiagnostic(text, w) {
+  const from = Math.min(lineColumnToPos(text, w.line, w.column), text.length);
+  const lit = stringLiterals(text.slice(from, from + 2000))[0];
+  const word = /^[\p{L}\p{N}_@.]+/u.exec(text.slice(from, from + 300));
+  const to = lit && lit.from === 0 ? from + lit.to : word ? from + word[0].length : Math.min(from + 1, text.length);
+  const d = { from, to, severity: 'warning', message: w.message, source: w.kind };
+  if (typeof w.suggestion === 'string' && w.suggestion) {
+    d.actions = [{ name: `Use ${w.suggestion}`, apply: (view, a, b) => view.dispatch({ changes: { from: a, to: b, insert: w.suggestion } }) }];
+  }
+  return d;
+}
+
 function chip(text, title, onRemove, extraClass = '') {
   return h(
     'li',
     { class: `chip ${extraClass}` },
-    h('span', { class: 'chip-text', title }, text),
+    h('span', { class: 'chip-text', title: `${visibleText(text)}: ${title}` }, renderText(text)),
     h('button', { type: 'button', class: 'chip-x', 'aria-label': `Remove ${text}`, title: 'Remove', onClick: onRemove }, '×'),
   );
 }
@@ -519,7 +506,6 @@ function renderExceptions() {
       }
       return h('div', { class: 'entry' }, j > 0 ? h('span', { class: 'and' }, 'AND') : h('span', { class: 'and' }, ''), field, op, value, removeEntryButton(i, j));
     });
-    const problems = itemProblems(item);
     const name = h('input', {
       class: 'item-name',
       value: item.name ?? '',
@@ -545,12 +531,31 @@ function renderExceptions() {
         'div',
         { class: 'row' },
         h('button', { type: 'button', class: 'btn small add-entry', onClick: () => { item.entries.push({ field: '', operator: 'included', type: 'match', value: '' }); exceptionsChanged(true); } }, '+ AND entry'),
-        h('span', { class: 'item-problems muted small' }, problems.length ? `Not applied yet: ${problems.join('; ')}.` : ''),
+        h('span', { class: 'item-problems muted small' }, itemNote(item)),
       ),
     );
   });
   replace(box, datalist, items.length ? items : h('p', { class: 'muted small' }, 'No exceptions: every match raises an alert.'));
   renderExceptionsStatus();
+}
+
+/**
+ * What to say under an item: why it is not applied yet, and which of its texts hold invisible or
+ * direction-changing characters (an input box shows them as nothing, or reorders the text).
+ */
+function itemNote(item) {
+  const notes = [];
+  const problems = itemProblems(item);
+  if (problems.length) notes.push(`Not applied yet: ${problems.join('; ')}.`);
+  const hidden = [];
+  if (hasInvisible(item.name ?? '')) hidden.push(`the name (${visibleText(item.name)})`);
+  item.entries.forEach((e, j) => {
+    if (hasInvisible(e.field ?? '')) hidden.push(`entry ${j + 1}'s field (${visibleText(e.field)})`);
+    const values = Array.isArray(e.value) ? e.value : e.value === undefined ? [] : [e.value];
+    for (const v of values) if (hasInvisible(v)) hidden.push(`entry ${j + 1}'s value (${visibleText(v)})`);
+  });
+  if (hidden.length) notes.push(`Invisible or direction-changing characters in ${hidden.join(', ')}.`);
+  return notes.join(' ');
 }
 
 function removeEntryButton(i, j) {
@@ -572,7 +577,7 @@ function removeEntryButton(i, j) {
 
 function renderExceptionsStatus() {
   const s = $('#exceptions-status');
-  const applied = completeItems().length;
+  const applied = appliedExceptions(state.exceptions).length;
   if (exceptionsError) {
     s.className = 'status error';
     replace(s, h('strong', {}, 'Cannot apply the exceptions: '), exceptionsError.message);
@@ -583,11 +588,14 @@ function renderExceptionsStatus() {
   for (const el of document.querySelectorAll('#exception-items .item')) {
     const item = state.exceptions[Number(el.dataset.index)];
     if (!item) continue;
-    const problems = itemProblems(item);
-    replace(el.querySelector('.item-problems'), problems.length ? `Not applied yet: ${problems.join('; ')}.` : '');
+    replace(el.querySelector('.item-problems'), itemNote(item));
   }
+  // The engine's warnings about the exceptions (those the query alone does not have).
+  const own = new Set((baseRule?.warnings ?? []).map((w) => w.message));
+  const extra = rule && rule !== baseRule ? rule.warnings.filter((w) => !own.has(w.message)) : [];
+  replace($('#exceptions-warnings'), extra.map((w) => h('li', { dataset: { kind: w.kind } }, renderText(w.message))));
   const json = $('#exceptions-json');
-  if (document.activeElement !== json) json.value = JSON.stringify(completeItems().map((c) => c.item), null, 2);
+  if (document.activeElement !== json) json.value = JSON.stringify(appliedExceptions(state.exceptions), null, 2);
 }
 
 /** `structural`: the form must be rebuilt (an entry or item added or removed, an operator changed). */
@@ -614,64 +622,86 @@ function toEditable(items) {
 function evaluateAndRender() {
   const banner = $('#verdict-banner');
   const out = $('#verdict');
-  const ev = parseEvent();
+  const parsed = parseEvents(state.eventText);
+  events = parsed.events;
   const status = $('#event-status');
-  if (ev.error) {
+  if (parsed.error) {
     status.className = 'status error';
-    replace(status, `Not an event: ${ev.error}`);
+    replace(status, `Not an event: ${parsed.error}`);
   } else {
-    status.className = 'status';
-    replace(status, '');
+    const bad = events.filter((e) => e.error);
+    status.className = bad.length ? 'status error' : 'status';
+    replace(
+      status,
+      events.length > 1 ? `${events.length} events (${parsed.format})` : '',
+      bad.length ? `${events.length > 1 ? '; ' : ''}${bad.length} not an event: ${bad.map((e) => e.error).join('; ')}` : '',
+    );
   }
-  if (!rule) {
-    lastVerdict = null;
+  verdicts = [];
+  if (!rule || parsed.error) {
     setMarksFor(null);
     banner.className = 'banner unknown';
-    banner.dataset.state = 'no-rule';
-    replace(banner, 'No verdict: the query does not compile');
+    banner.dataset.state = rule ? 'bad-event' : 'no-rule';
+    replace(banner, rule ? 'No verdict: the event is not valid JSON' : 'No verdict: the query does not compile');
+    replace($('#event-verdicts'));
     out.classList.add('stale');
     return;
   }
-  if (ev.error) {
+  for (const e of events) {
+    if (e.error) verdicts.push({ error: e.error });
+    else {
+      try {
+        verdicts.push(rule.evaluate(e.text ?? e.value));
+      } catch (err) {
+        verdicts.push({ error: err.message });
+      }
+    }
+  }
+  if (selected >= verdicts.length) selected = 0;
+  renderEventList();
+  const verdict = verdicts[selected];
+  if (verdict.error) {
     banner.className = 'banner unknown';
     banner.dataset.state = 'bad-event';
-    replace(banner, 'No verdict: the event is not valid JSON');
+    replace(banner, `No verdict: ${verdict.error}`);
     out.classList.add('stale');
+    setMarksFor(null);
     return;
   }
-  let verdict;
-  try {
-    verdict = rule.evaluate(state.eventText);
-  } catch (err) {
-    banner.className = 'banner unknown';
-    banner.dataset.state = 'bad-event';
-    replace(banner, `No verdict: ${err.message}`);
-    out.classList.add('stale');
-    return;
-  }
-  lastVerdict = verdict;
   out.classList.remove('stale');
   const suppressed = verdict.query_matched && !verdict.matched;
   banner.className = `banner ${verdict.matched ? 'alert' : suppressed ? 'suppressed' : 'none'}`;
   banner.dataset.state = verdict.matched ? 'alert' : suppressed ? 'suppressed' : 'no-alert';
   replace(
     banner,
+    verdicts.length > 1 ? h('span', { class: 'banner-which' }, `Event ${selected + 1} of ${verdicts.length}: `) : null,
     h('span', { class: 'banner-word' }, verdict.matched ? 'ALERT' : suppressed ? 'SUPPRESSED' : 'NO ALERT'),
-    suppressed ? ` by exception "${verdict.suppressed_by}"` : '',
+    suppressed ? [' by exception "', renderText(verdict.suppressed_by), '"'] : '',
   );
   const map = offsetMaps(rule.query);
+  const select = (reason) => {
+    const from = map.toPos(reason.start);
+    const to = map.toPos(reason.end);
+    queryView.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
+    queryView.focus();
+  };
   replace(
     out,
     renderVerdict(verdict, {
       onNode: (li, reason) => {
         if (reason.op === 'exception') return;
+        // A clause line selects its text in the query: by click, or by Enter or Space.
         const line = li.querySelector('.eil-line');
         line.classList.add('clickable');
-        line.addEventListener('click', () => {
-          const from = map.toPos(reason.start);
-          const to = map.toPos(reason.end);
-          queryView.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
-          queryView.focus();
+        line.tabIndex = 0;
+        line.setAttribute('role', 'button');
+        line.setAttribute('aria-label', `${line.textContent}: select it in the query`);
+        line.addEventListener('click', () => select(reason));
+        line.addEventListener('keydown', (ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            select(reason);
+          }
         });
       },
     }),
@@ -679,6 +709,61 @@ function evaluateAndRender() {
   setMarksFor(verdict);
 }
 
+/** With several events: one line per event (its verdict and summary), the selected one pressed. */
+function renderEventList() {
+  const box = $('#event-verdicts');
+  if (verdicts.length < 2) {
+    replace(box);
+    return;
+  }
+  const count = (f) => verdicts.filter(f).length;
+  const alerts = count((v) => v.matched);
+  const suppressed = count((v) => v.query_matched && !v.matched);
+  const bad = count((v) => v.error);
+  replace(
+    box,
+    h(
+      'p',
+      { class: 'small', dataset: { alerts: String(alerts), events: String(verdicts.length) } },
+      `${verdicts.length} events: ${alerts} alert(s), ${suppressed} suppressed, ${verdicts.length - alerts - suppressed - bad} no alert${bad ? `, ${bad} not events` : ''}. Choose one to see its reasons.`,
+    ),
+    h(
+      'ol',
+      { class: 'event-list' },
+      verdicts.map((v, i) => {
+        const word = v.error ? 'NOT AN EVENT' : v.matched ? 'ALERT' : v.query_matched ? 'SUPPRESSED' : 'NO ALERT';
+        const cls = v.error ? 'unknown' : v.matched ? 'alert' : v.query_matched ? 'suppressed' : 'none';
+        return h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: `event-pick ${cls}`,
+              'aria-pressed': String(i === selected),
+              dataset: { index: String(i), state: cls },
+              onClick: () => {
+                selected = i;
+                evaluateAndRender();
+                $(`#event-verdicts button[data-index="${i}"]`)?.focus();
+              },
+            },
+            h('span', { class: 'event-n' }, `#${i + 1}`),
+            h('span', { class: 'event-word' }, word),
+            h('span', { class: 'event-summary' }, renderText(v.error ?? v.summary)),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+/**
+ * Tints the query's clauses held or failed, and highlights the list entries that matched. A
+ * `not` is tinted as a whole by its own result: the test inside it failing is what makes it
+ * hold, and must not read as a failure.
+ */
 function setMarksFor(verdict) {
   if (!verdict || !rule || rule.query !== queryView.state.doc.toString()) {
     queryView.dispatch({ effects: setMarks.of(Decoration.none) });
@@ -688,16 +773,19 @@ function setMarksFor(verdict) {
   const map = offsetMaps(text);
   const ranges = [];
   const visit = (r) => {
-    if (r.children && r.children.length) return r.children.forEach(visit);
+    if (r.children && r.children.length && r.op !== 'not') return r.children.forEach(visit);
     if (r.op === 'where') return;
     const from = map.toPos(r.start);
     const to = map.toPos(r.end);
     if (to <= from) return;
     ranges.push(Decoration.mark({ class: r.held ? 'cm-clause-held' : 'cm-clause-failed' }).range(from, to));
-    if (r.matched && r.matched.length) {
-      const wanted = new Set(r.matched);
-      for (const lit of stringLiterals(text.slice(from, to))) {
-        if (wanted.has(lit.value)) ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(from + lit.from, from + lit.to));
+    const leaves = r.op === 'not' ? r.children ?? [] : [r];
+    for (const leaf of leaves) {
+      if (!leaf.matched || !leaf.matched.length) continue;
+      const wanted = new Set(leaf.matched);
+      const lf = map.toPos(leaf.start);
+      for (const lit of stringLiterals(text.slice(lf, map.toPos(leaf.end)))) {
+        if (wanted.has(lit.value)) ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(lf + lit.from, lf + lit.to));
       }
     }
   };
@@ -718,29 +806,30 @@ function describeEntry(e) {
 
 function suggest() {
   const box = $('#suggestion');
-  const ev = parseEvent();
-  if (!rule || ev.error) {
+  const good = events.filter((e) => !e.error).map((e) => e.value);
+  if (!rule || !good.length) {
     replace(box, h('p', { class: 'status error' }, 'Fix the query and the event first.'));
     return;
   }
   const samples = rule.samples().filter((s) => s.expect === 'match');
-  const result = rule.suggestException([ev.value], samples.map((s) => s.event));
+  // Every event of the editor is a false positive to silence (usually the one event).
+  const result = rule.suggestException(good, samples.map((s) => s.event));
   const still = new Set(result.still_firing);
   const notFiring = new Set(result.not_firing);
   const rows = samples.map((s, i) => {
     const status = still.has(i) ? 'still fires' : notFiring.has(i) ? 'does not fire (even without the item)' : 'silenced by the item';
-    return h('tr', { class: still.has(i) ? 'fires' : notFiring.has(i) ? 'quiet' : 'silenced', dataset: { index: String(i) } }, h('td', {}, `#${i + 1}`), h('td', {}, s.why), h('td', { class: 'tp-status' }, status));
+    return h('tr', { class: still.has(i) ? 'fires' : notFiring.has(i) ? 'quiet' : 'silenced', dataset: { index: String(i) } }, h('td', {}, `#${i + 1}`), h('td', {}, renderText(s.why)), h('td', { class: 'tp-status' }, status));
   });
   replace(
     box,
-    h('p', { class: `suggest-explanation ${result.item ? 'ok' : 'error'}` }, result.explanation),
+    h('p', { class: `suggest-explanation ${result.item ? 'ok' : 'error'}` }, renderText(result.explanation)),
     result.item
       ? h(
           'div',
           { class: 'suggested-item' },
-          h('strong', {}, result.item.name ?? 'Suggested exception'),
-          h('ul', {}, result.item.entries.map((e, i) => h('li', {}, i ? 'AND ' : '', describeEntry(e)))),
-          h('details', {}, h('summary', {}, 'As an Elastic exception item (JSON)'), h('pre', { class: 'code' }, JSON.stringify(result.item, null, 2))),
+          h('strong', {}, renderText(result.item.name ?? 'Suggested exception')),
+          h('ul', {}, result.item.entries.map((e, i) => h('li', {}, i ? 'AND ' : '', renderText(describeEntry(e))))),
+          h('details', {}, h('summary', {}, 'As an Elastic exception item (JSON)'), h('pre', { class: 'code' }, renderText(JSON.stringify(result.item, null, 2)))),
           h(
             'button',
             {
@@ -750,7 +839,7 @@ function suggest() {
               onClick: () => {
                 state.exceptions.push(toEditable([result.item])[0]);
                 exceptionsChanged(true);
-                replace(box, h('p', { class: 'status ok' }, `Added the exception "${result.item.name}".`));
+                replace(box, h('p', { class: 'status ok' }, 'Added the exception "', renderText(result.item.name), '".'));
               },
             },
             'Add this exception',
@@ -767,12 +856,16 @@ function suggest() {
 // ------------------------------------------------------------------------------------------
 
 let saveTimer = 0;
-function snapshot() {
-  const s = { v: state.version, e: state.eventText };
+/** The link's state (see `validateState` for its fields); without the event when `withEvent` is false. */
+function snapshot(withEvent = true) {
+  const s = { v: state.version };
+  if (withEvent) s.e = state.eventText;
   if (state.query !== null) s.q = state.query;
+  if (state.drafts.length) s.k = state.drafts.map((d) => ({ v: d.version, q: d.query }));
   const tuning = tuningOptions();
   if (Object.keys(tuning).length) s.t = tuning;
   if (state.exceptions.length) s.x = state.exceptions;
+  if (state.input !== 'ecs') s.i = state.input;
   return s;
 }
 
@@ -781,25 +874,69 @@ function scheduleSave() {
   saveTimer = setTimeout(saveNow, 150);
 }
 
+let linkState = { level: 'ok', withEvent: true };
+/**
+ * Puts the state in the address bar. A link longer than browsers open (a big event) keeps
+ * everything but the event, and the page says so; a long one gets a warning.
+ */
 async function saveNow() {
   clearTimeout(saveTimer);
-  const fragment = await encodeState(snapshot());
+  const base = `${location.origin}${location.pathname}${location.search}#`;
+  let fragment = await encodeState(snapshot(true));
+  let verdict = linkVerdict(base.length + fragment.length);
+  let withEvent = true;
+  if (verdict.level === 'too-long') {
+    fragment = await encodeState(snapshot(false));
+    withEvent = false;
+  }
   history.replaceState(null, '', `#${fragment}`);
   document.body.dataset.saved = fragment;
+  const viewerState = await encodeState(snapshot(false));
+  $('#open-viewer').href = `viewer.html#${viewerState}`;
+  linkState = { level: verdict.level, withEvent };
+  const note = $('#link-note');
+  note.dataset.level = verdict.level;
+  replace(note, verdict.level === 'too-long' ? `${verdict.message.split('. ')[0]}: the address bar keeps everything but the event.` : verdict.message);
 }
 
-function applySnapshot(s) {
-  const versions = api.versions().map((v) => v.version);
-  state.version = versions.includes(s.v) ? s.v : defaultVersion;
-  state.query = typeof s.q === 'string' ? s.q : null;
-  state.tuning = emptyTuning();
-  state.packs = [];
-  if (s.t && typeof s.t === 'object') {
-    for (const k of TUNING_KEYS) if (Array.isArray(s.t[k])) state.tuning[k] = s.t[k].filter((x) => typeof x === 'string');
-    if (Array.isArray(s.t.packs)) state.packs = s.t.packs.filter((x) => typeof x === 'string');
+/** Applies a link's state (validated field by field); says what it could not use. */
+function applyLink(decoded) {
+  const status = $('#link-status');
+  const versions = api.versions();
+  if (decoded?.error) {
+    applyState(validateState({}, knownValues()).state);
+    status.hidden = false;
+    status.dataset.state = 'error';
+    replace(status, h('strong', {}, 'This link cannot be read'), `: ${decoded.error}. The playground starts from its default state.`);
+    return;
   }
-  state.exceptions = Array.isArray(s.x) ? toEditable(s.x.filter((i) => i && Array.isArray(i.entries))) : [];
-  state.eventText = typeof s.e === 'string' ? s.e : JSON.stringify(PRESETS[0].event, null, 2);
+  const { state: s, problems } = validateState(decoded.value, knownValues(versions));
+  applyState(s);
+  if (problems.length) {
+    status.hidden = false;
+    status.dataset.state = 'partial';
+    replace(status, h('strong', {}, 'Parts of this link were not used'), ' (the defaults stand in for them): ', h('ul', {}, problems.map((p) => h('li', {}, renderText(p)))));
+  } else {
+    status.hidden = true;
+    delete status.dataset.state;
+    replace(status);
+  }
+}
+
+function knownValues(versions = api.versions()) {
+  return { versions: versions.map((v) => v.version), defaultVersion, packs: api.packs().map((p) => p.name) };
+}
+
+function applyState(s) {
+  state.version = s.version;
+  state.query = s.query;
+  state.drafts = s.drafts;
+  state.tuning = { ...emptyTuning(), ...s.tuning };
+  state.packs = s.packs;
+  state.exceptions = toEditable(s.exceptions);
+  state.input = s.input;
+  state.eventText = s.event ?? JSON.stringify(PRESETS[0].event, null, 2);
+  selected = 0;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -814,7 +951,7 @@ function presetOptions() {
   const sampleGroup = h(
     'optgroup',
     { label: `Samples of version ${state.version}` },
-    samples.map((s, i) => h('option', { value: `s:${i}` }, `${s.expect === 'match' ? '✓ match' : '✗ no match'}: ${s.why}`)),
+    samples.map((s, i) => h('option', { value: `s:${i}` }, `${s.expect === 'match' ? '✓ match' : '✗ no match'}: ${visibleText(s.why)}`)),
   );
   replace(sel, custom, teach, sampleGroup);
 }
@@ -833,7 +970,7 @@ function loadPreset(value) {
     event = s.event;
     why = `Sample (${s.expect === 'match' ? 'must match' : 'must not match'}): ${s.why}`;
   } else return;
-  replace($('#preset-why'), why);
+  replace($('#preset-why'), renderText(why));
   state.eventText = JSON.stringify(event, null, 2);
   setDoc(eventView, state.eventText);
   eventView.dispatch(setDiagnostics(eventView.state, jsonDiagnostics(eventView)));
@@ -841,6 +978,23 @@ function loadPreset(value) {
   scheduleSave();
 }
 
+/** Field names for completion: the engine's known fields when it lists them, else the rule's and the samples'. */
+function knownFields() {
+  if (typeof api.knownFields === 'function') return api.knownFields();
+  const out = new Set([...(baseRule?.fields ?? []), ...EXTRA_FIELDS]);
+  const walk = (o, prefix) => {
+    if (!isObject(o)) return;
+    for (const [k, v] of Object.entries(o)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (isObject(v)) walk(v, path);
+      else out.add(path);
+    }
+  };
+  for (const p of PRESETS) walk(p.event, '');
+  return [...out].sort();
+}
+
+let fieldList = [];
 async function main() {
   api = await init(WASM_URL);
   installStyles(document);
@@ -848,44 +1002,65 @@ async function main() {
   state.version = defaultVersion;
 
   const restored = await decodeState(location.hash);
-  if (restored) applySnapshot(restored);
+  if (restored) applyLink(restored);
   else state.eventText = JSON.stringify(PRESETS[0].event, null, 2);
+  replace($('#input-shape'), INPUT_SHAPES.map((v) => h('option', { value: v }, { ecs: 'ECS', sysmon: 'Sysmon', auto: 'auto-detect' }[v])));
+  $('#input-shape').value = state.input;
 
-  replace(
-    $('#version'),
-    api.versions().map((v) => h('option', { value: v.version }, `${v.version} (Elastic Stack ${v.stack})${v.default ? ' — default' : ''}`)),
+  const hover = clauseHover(() => {
+    const v = verdicts[selected];
+    if (!rule || !v || v.error || rule.query !== queryView.state.doc.toString()) return null;
+    const map = offsetMaps(rule.query);
+    return { verdict: v, toPos: map.toPos };
+  });
+  fieldList = knownFields();
+  queryView = makeEditor(
+    $('#query-editor'),
+    '',
+    [
+      eqlLanguage,
+      eqlLanguage.data.of({ autocomplete: eqlCompletions(() => fieldList) }),
+      marksField,
+      hover,
+      EditorView.contentAttributes.of({ 'aria-label': 'EQL query', 'aria-describedby': 'query-keys' }),
+    ],
+    (text) => {
+      // Typing makes the text the query: list edits are part of it from now on.
+      state.query = text;
+      state.tuning = emptyTuning();
+      state.packs = [];
+      renderAll({ typed: true });
+    },
+    '520px',
   );
-
-  queryView = makeEditor($('#query-editor'), '', [eqlLanguage, marksField, EditorView.contentAttributes.of({ 'aria-label': 'EQL query' })], (text) => {
-    // Typing makes the text the query: list edits are part of it from now on.
-    state.query = text;
-    state.tuning = emptyTuning();
-    state.packs = [];
-    renderAll({ typed: true });
-  }, '520px');
-  eventView = makeEditor($('#event-editor'), state.eventText, [json(), EditorView.contentAttributes.of({ 'aria-label': 'Event JSON' })], (text) => {
-    state.eventText = text;
-    $('#preset').value = '';
-    replace($('#preset-why'), '');
-    eventView.dispatch(setDiagnostics(eventView.state, jsonDiagnostics(eventView)));
-    evaluateAndRender();
-    scheduleSave();
-  }, '420px');
+  eventView = makeEditor(
+    $('#event-editor'),
+    state.eventText,
+    [json(), EditorView.contentAttributes.of({ 'aria-label': 'Events: one JSON object, a JSON array, or NDJSON', 'aria-describedby': 'event-keys' })],
+    (text) => {
+      state.eventText = text;
+      $('#preset').value = '';
+      replace($('#preset-why'), '');
+      eventView.dispatch(setDiagnostics(eventView.state, jsonDiagnostics(eventView)));
+      evaluateAndRender();
+      scheduleSave();
+    },
+    '420px',
+  );
 
   // The query text as restored, even when it does not compile.
   if (state.query !== null) setDoc(queryView, state.query);
 
-  $('#version').addEventListener('change', (ev) => {
-    state.version = ev.target.value;
-    state.query = null;
-    normalizeTuning();
-    renderAll();
-    presetOptions();
-  });
+  $('#version').addEventListener('change', (ev) => chooseVersion(ev.target.value));
   $('#reset-query').addEventListener('click', () => {
     state.query = null;
     state.tuning = emptyTuning();
     state.packs = [];
+    replace($('#version-status'), '');
+    renderAll();
+  });
+  $('#input-shape').addEventListener('change', (ev) => {
+    state.input = ev.target.value;
     renderAll();
   });
   $('#add-domain').addEventListener('submit', (ev) => {
@@ -912,7 +1087,7 @@ async function main() {
       replace(s, `Imported ${parsed.length} item(s).`);
     } catch (err) {
       s.className = 'status error';
-      replace(s, h('strong', {}, 'Cannot import: '), err.message);
+      replace(s, h('strong', {}, 'Cannot import: '), renderText(err.message));
     }
   });
   $('#preset').addEventListener('change', (ev) => loadPreset(ev.target.value));
@@ -920,24 +1095,28 @@ async function main() {
   $('#copy-link').addEventListener('click', async () => {
     await saveNow();
     const btn = $('#copy-link');
+    let said;
     try {
       await navigator.clipboard.writeText(location.href);
-      btn.textContent = 'Link copied';
+      said = linkState.withEvent ? 'Link copied' : 'Link copied, without the event (too big for a link)';
     } catch {
-      btn.textContent = 'Link is in the address bar';
+      said = 'The link is in the address bar';
     }
-    setTimeout(() => (btn.textContent = 'Copy link to this state'), 2000);
+    btn.textContent = said;
+    btn.dataset.said = said;
+    setTimeout(() => (btn.textContent = 'Copy link to this state'), 2500);
   });
   window.addEventListener('hashchange', async () => {
     if (location.hash.slice(1) === document.body.dataset.saved) return;
     const s = await decodeState(location.hash);
     if (!s) return;
-    applySnapshot(s);
-    if (state.query !== null) setDoc(queryView, state.query);
+    applyLink(s);
+    setDoc(queryView, state.query ?? '');
     setDoc(eventView, state.eventText);
     renderAll();
     renderExceptions();
     presetOptions();
+    $('#input-shape').value = state.input;
   });
 
   $('#loading').hidden = true;
@@ -951,7 +1130,8 @@ async function main() {
   window.__playground = Object.freeze({
     queryText: () => queryView.state.doc.toString(),
     eventText: () => eventView.state.doc.toString(),
-    verdict: () => lastVerdict,
+    verdict: () => (verdicts[selected]?.error ? null : (verdicts[selected] ?? null)),
+    verdicts: () => verdicts,
   });
   document.body.dataset.ready = 'true';
 }
@@ -967,9 +1147,20 @@ function normalizeTuning() {
 }
 
 const parseLinter = jsonParseLinter();
-/** JSON syntax errors of the event editor, marked where they are. */
+/**
+ * The event editor's syntax errors, marked where they are: JSON's, or, when the text is NDJSON
+ * (several lines that are each JSON), the lines that are not.
+ */
 function jsonDiagnostics(view) {
-  return parseLinter(view);
+  const text = view.state.doc.toString();
+  const parsed = parseEvents(text);
+  if (parsed.format !== 'NDJSON') return parseLinter(view);
+  return parsed.events
+    .filter((e) => e.error)
+    .map((e) => {
+      const line = view.state.doc.line(e.line);
+      return { from: line.from, to: line.to, severity: 'error', message: e.error };
+    });
 }
 
 main().catch((err) => {

@@ -3,6 +3,8 @@
 // the fragment is never sent to a server. A link is data from anyone: `validateState` checks it
 // field by field before the page uses any of it. The log viewer reads the same links.
 
+import { concatBytes } from './bytes.mjs';
+
 const PREFIX = 's=';
 
 /** The longest decoded state read from a link: a deflated fragment can unpack to far more. */
@@ -52,13 +54,7 @@ async function pipe(bytes, stream, limit = Infinity) {
     }
     parts.push(value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts, size);
 }
 
 /** The fragment (without `#`) for a state object. */
@@ -121,9 +117,7 @@ function checkItem(item, where) {
 /** A copy of an item that passed `checkItem`, with only the fields the page knows. */
 function cleanItem(item) {
   const copyEntry = (e) => {
-    const out = { field: e.field, type: e.type };
-    if (e.type === 'nested') out.entries = e.entries.map(copyEntry);
-    else out.operator = e.operator;
+    const out = e.type === 'nested' ? { field: e.field, type: e.type, entries: e.entries.map(copyEntry) } : { field: e.field, operator: e.operator, type: e.type };
     if (e.type === 'match' || e.type === 'wildcard') out.value = e.value;
     if (e.type === 'match_any') out.value = [...e.value];
     return out;
@@ -139,10 +133,14 @@ function cleanItem(item) {
  * field that is missing or wrong gets its default: `null`, empty lists, the default version)
  * and nothing else; `problems` says, per field, what was wrong and dropped.
  * `known`: `{ versions: [string], defaultVersion, packs: [string] }`.
+ *
+ * The link's fields: `v` version, `q` the edited query in use, `k` edited queries kept aside
+ * (`[{ v, q }]`), `t` list tuning (compileRule's list options and `packs`), `x` exception items
+ * as edited, `i` input shape, `e` the event text.
  */
 export function validateState(raw, known) {
   const problems = [];
-  const state = { version: known.defaultVersion, query: null, kept: null, tuning: {}, packs: [], exceptions: [], input: 'ecs', event: null };
+  const state = { version: known.defaultVersion, query: null, drafts: [], tuning: {}, packs: [], exceptions: [], input: 'ecs', event: null };
   for (const k of TUNING_KEYS) state.tuning[k] = [];
   if (!isObject(raw)) {
     problems.push(`the link holds ${describe(raw)}, not a playground state`);
@@ -159,8 +157,13 @@ export function validateState(raw, known) {
     else problems.push(`the query is not text (${describe(raw.q)})`);
   }
   if (raw.k !== undefined) {
-    if (isObject(raw.k) && typeof raw.k.q === 'string' && known.versions.includes(raw.k.v)) state.kept = { version: raw.k.v, query: raw.k.q };
-    else problems.push('the kept query is not a version and a text');
+    if (!Array.isArray(raw.k)) problems.push(`the kept queries are not a list (${describe(raw.k)})`);
+    else {
+      raw.k.forEach((d, i) => {
+        if (isObject(d) && typeof d.q === 'string' && known.versions.includes(d.v)) state.drafts.push({ version: d.v, query: d.q });
+        else problems.push(`kept query ${i + 1} is not a version and a text: it is left out`);
+      });
+    }
   }
   if (raw.t !== undefined) {
     if (!isObject(raw.t)) problems.push(`the list tuning is not an object (${describe(raw.t)})`);
@@ -211,4 +214,36 @@ export function linkVerdict(length) {
     return { level: 'long', message: `This link is ${kb(length)}: browsers open it, but chat and mail tools may cut links this long.` };
   }
   return { level: 'ok', message: '' };
+}
+
+/** Why an exception item as edited cannot be applied yet (an empty list when it can). */
+export function itemProblems(item) {
+  const problems = [];
+  if (!item.entries.length) problems.push('it has no entries');
+  item.entries.forEach((e, j) => {
+    if (!e.field || !e.field.trim()) problems.push(`entry ${j + 1} has no field`);
+    else if ((e.type === 'match' || e.type === 'wildcard') && !(e.value ?? '')) problems.push(`entry ${j + 1} has no value`);
+    else if (e.type === 'match_any' && !(e.value ?? []).some((v) => v !== '')) problems.push(`entry ${j + 1} has no values`);
+  });
+  return problems;
+}
+
+/** An item as edited, as the engine takes it: fields trimmed, empty list values dropped. */
+export function appliedItem(item) {
+  const entry = (e) => {
+    // Elastic's own order: field, operator, type, value.
+    const out = e.type === 'nested' ? { field: e.field.trim(), type: e.type, entries: e.entries } : { field: e.field.trim(), operator: e.operator, type: e.type };
+    if (e.type === 'match' || e.type === 'wildcard') out.value = e.value ?? '';
+    if (e.type === 'match_any') out.value = (e.value ?? []).filter((v) => v !== '');
+    return out;
+  };
+  const out = { name: item.name || 'Untitled exception', entries: item.entries.map(entry) };
+  if (item.item_id) out.item_id = item.item_id;
+  if (item.os_types && item.os_types.length) out.os_types = item.os_types;
+  return out;
+}
+
+/** The items of a state that are complete enough to compile, as the engine takes them. */
+export function appliedExceptions(items) {
+  return items.filter((item) => itemProblems(item).length === 0).map(appliedItem);
 }
