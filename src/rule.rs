@@ -8,7 +8,7 @@ use crate::catalog::{self, RuleInfo, Sample};
 use crate::eql::compile::{compile, CompiledQuery, Warning};
 use crate::eql::evaluate;
 use crate::eql::parse::parse_query;
-use crate::eql::verdict::{summarize, RuleRef, Verdict};
+use crate::eql::verdict::{flag_direction_controls, summarize, RuleRef, Verdict};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::adapt::{adapt, InputMode};
 use crate::input::event::{Event, Hit};
@@ -175,9 +175,11 @@ impl Rule {
     /// The verdict for `event`, with reasons.
     pub fn evaluate<E: Event>(&self, event: &E) -> Verdict {
         let depth = self.limits.max_event_depth;
-        let (reasons, missing_fields) = evaluate::explain(&self.query, event, depth);
+        let (mut reasons, missing_fields) = evaluate::explain(&self.query, event, depth);
+        flag_direction_controls(&mut reasons);
         let query_matched = reasons.held;
-        let exceptions: Vec<_> = self.exceptions.iter().map(|x| x.explain(event, depth)).collect();
+        let mut exceptions: Vec<_> = self.exceptions.iter().map(|x| x.explain(event, depth)).collect();
+        exceptions.iter_mut().for_each(flag_direction_controls);
         let suppressed_by = exceptions.iter().position(|r| r.held).map(|i| self.exceptions[i].label.clone());
         let matched = query_matched && suppressed_by.is_none();
         debug_assert_eq!(matched, self.matches(event), "fast path and explanation disagree");

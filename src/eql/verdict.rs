@@ -371,6 +371,51 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// The characters that change the display order of the text around them: the bidirectional
+/// marks, embeddings, overrides and isolates, with how a note names them.
+const DIRECTION_CONTROLS: [(char, &str); 12] = [
+    ('\u{061C}', "U+061C"),
+    ('\u{200E}', "U+200E"),
+    ('\u{200F}', "U+200F"),
+    ('\u{202A}', "U+202A"),
+    ('\u{202B}', "U+202B"),
+    ('\u{202C}', "U+202C"),
+    ('\u{202D}', "U+202D"),
+    ('\u{202E}', "U+202E"),
+    ('\u{2066}', "U+2066"),
+    ('\u{2067}', "U+2067"),
+    ('\u{2068}', "U+2068"),
+    ('\u{2069}', "U+2069"),
+];
+
+/// Notes every leaf whose values hold direction-changing characters: event text is written by
+/// whoever controls the event, and U+202E before a reversed path makes an alerting
+/// `process.executable` display as an excluded browser's. Every consumer of the verdict (pages,
+/// CLI, API) gets the warning, whatever it renders.
+pub(crate) fn flag_direction_controls(r: &mut Reason) {
+    for c in &mut r.children {
+        flag_direction_controls(c);
+    }
+    if !r.children.is_empty() {
+        return;
+    }
+    let mut note = String::new();
+    for (c, name) in DIRECTION_CONTROLS {
+        if r.values.iter().any(|v| v.contains(c)) {
+            note.push_str(if note.is_empty() { "contains direction-override characters (" } else { ", " });
+            note.push_str(name);
+        }
+    }
+    if note.is_empty() {
+        return;
+    }
+    note.push(')');
+    if let Some(n) = r.note.take() {
+        note = n + "; " + &note;
+    }
+    r.note = Some(note);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,5 +441,36 @@ mod tests {
         let rule = RuleBuilder::new().query("network where process.name != \"null\"").build().unwrap();
         let v = rule.evaluate(&json!({"event": {"category": "network"}, "process": {"name": "x.exe"}}));
         assert!(v.summary.ends_with("not an excluded program"), "{}", v.summary);
+    }
+
+    #[test]
+    fn direction_overrides_in_values_are_noted() {
+        // U+202E then a reversed browser path: displays as "C:\Program Files (x86)\...\chrome.exe".
+        let spoof = "\u{202E}exe.emorhc\\noitacilppA\\emorhC\\elgooG\\)68x( seliF margorP\\:C";
+        let rule = RuleBuilder::new().build().unwrap();
+        let event = json!({"event": {"category": "network", "action": "lookup_requested"}, "network": {"protocol": "dns"},
+            "process": {"name": "chrome.exe", "executable": spoof}, "dns": {"question": {"name": "api.ipify.org"}}});
+        let v = rule.evaluate(&event);
+        assert!(v.matched, "the spoofed path is not an excluded one");
+        let flagged: Vec<&Reason> = v
+            .reasons
+            .leaves()
+            .into_iter()
+            .filter(|r| r.note.as_deref().is_some_and(|n| n.contains("direction-override")))
+            .collect();
+        assert_eq!(flagged.len(), 1, "{:#?}", v.reasons);
+        assert_eq!(flagged[0].field.as_deref(), Some("process.executable"));
+        assert!(flagged[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .ends_with("contains direction-override characters (U+202E)"));
+        // Plain values get no such note.
+        let plain = rule.evaluate(&json!({"process": {"executable": "C:\\x.exe"}}));
+        assert!(plain.reasons.leaves().iter().all(|r| !r
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("direction")));
     }
 }
