@@ -14,9 +14,11 @@ import type {
   EventList,
   NdjsonInput,
   Pack,
+  QueryToken,
   Rule,
   ScanResult,
   Suggestion,
+  TunableList,
   Verdict,
   VersionEntry,
 } from './index.js';
@@ -82,6 +84,9 @@ export interface BrowserApi {
   versions(): VersionEntry[];
   packs(): Pack[];
   suggestException(falsePositives: EventList, truePositives?: EventList | null, options?: CompileOptions | null): Suggestion;
+  fieldValues(event: EventInput, path: string): string[];
+  queryTokens(query: string): QueryToken[];
+  tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
 }
 
 /** Loads the WebAssembly module, once; later calls return the same promise. */
@@ -111,5 +116,14 @@ export declare function suggestException(
   truePositives?: EventList | null,
   options?: CompileOptions | null,
 ): Suggestion;
+
+/** The values of a field in an event, as the engine reads them (see the Node declarations). */
+export declare function fieldValues(event: EventInput, path: string): string[];
+
+/** The tokens and comments of a query text, for highlighting (UTF-16 spans). */
+export declare function queryTokens(query: string): QueryToken[];
+
+/** The lists the tuning edits in a query text (UTF-16 spans), or `null` where there is none. */
+export declare function tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
 
 export default init;

@@ -538,7 +538,9 @@ export type ErrorCode =
   /** An exception list or a tuning option that cannot be used. */
   | 'tuning'
   /** An argument of the wrong type (thrown as a `TypeError`). */
-  | 'invalid_argument';
+  | 'invalid_argument'
+  /** The module trapped on this input (out of memory): a new instance answers the next calls. */
+  | 'internal';
 
 /**
  * What the API throws: an `Error` (a `TypeError` for arguments of the wrong type) with a `code`.
@@ -574,6 +576,8 @@ export declare class Rule {
   readonly warnings: readonly Warning[];
   /** The effective EQL text. */
   readonly query: string;
+  /** The limits in force (every key set). */
+  readonly limits: Required<Limits>;
   /** The version's sample events with the verdicts the published query gives them. */
   samples(): Sample[];
   /** The exception items in force. */
@@ -609,6 +613,57 @@ export declare function suggestException(
   truePositives?: EventList | null,
   options?: CompileOptions | null,
 ): Suggestion;
+
+/**
+ * The values of a field (a dotted path) in an event, as the engine reads them: the keyword text
+ * of each value in document order (numbers and booleans as their text); objects, strings longer
+ * than 1,024 UTF-16 units and what lies deeper than `maxEventDepth` are no values. A hit's
+ * `_source` is read.
+ */
+export declare function fieldValues(event: EventInput, path: string): string[];
+
+/** What a piece of query text is, for highlighting. */
+export type TokenKind =
+  | 'keyword'
+  | 'atom'
+  | 'category'
+  | 'field'
+  | 'string'
+  | 'number'
+  | 'operator'
+  | 'punctuation'
+  | 'comment'
+  | 'unsupported'
+  | 'invalid';
+
+/** A token or comment of a query text; `from` and `to` in UTF-16 code units (string indices). */
+export interface QueryToken {
+  readonly kind: TokenKind;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The tokens and comments of a query text, in order, as the engine's lexer reads them; what it
+ * refuses is `invalid` and lexing resumes after it, so text being typed is highlighted as far as
+ * it goes.
+ */
+export declare function queryTokens(query: string): QueryToken[];
+
+/** One of the lists the tuning edits: its clause's span and its string entries. */
+export interface TunableList {
+  readonly from: number;
+  readonly to: number;
+  /** Each entry's span (quotes included) and value (escapes resolved). */
+  readonly entries: readonly { readonly from: number; readonly to: number; readonly value: string }[];
+}
+
+/**
+ * The lists that `addDomains` / `removeDomains` and `addExcludedExecutables` /
+ * `removeExcludedExecutables` edit in a query text, as the edits find them (spans in UTF-16 code
+ * units), or `null` where the query has none. Throws a `RuleError` for a query that does not parse.
+ */
+export declare function tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
 
 /** Options of `createScanner` (Node only): its own, plus any `compileRule` option. */
 export interface ScannerOptions extends CompileOptions {

@@ -1,8 +1,14 @@
 'use strict';
-// The JS API over the wasm bindings, shared by the Node (CommonJS and ESM) and browser entries.
-// It checks argument types, caches what never changes, and runs one cheap necessary condition
-// before `matches` crosses into wasm (see `RequiredTerms`); every verdict is the Rust engine's.
-// `bindings` is the wasm-bindgen module (its `Rule` class, `versions` and `packs`).
+// The JS API over the wasm bindings (src/wasm/mod.rs), shared by the Node (CommonJS and ESM) and
+// browser entries. It checks arguments before they cross (types, sizes, detached buffers), caches
+// what never changes, runs a cheap necessary condition before `matches` crosses into wasm (see
+// `Prefilter`), and keeps the module alive: if it traps all the same, a new instance is made and
+// each rule is compiled again from its options on its next use. Every verdict is the engine's.
+//
+// `makeApi(bindings, renew)`: `bindings` is the wasm-bindgen module, `renew()` gives the bindings
+// of a new instance of it.
+
+const { fieldPath, visitField, UNREAD } = require('./fields.cjs');
 
 const OPTION_KEYS = new Set([
   'version',
@@ -18,10 +24,20 @@ const OPTION_KEYS = new Set([
 ]);
 const LIST_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables', 'packs'];
 
+// At most this many bytes cross into the module in one call. Its memory cannot grow past 4 GiB and
+// the input is copied into it: a larger input would fail that copy and trap the module.
+const MAX_CROSSING_BYTES = 1 << 30;
+
 /** A TypeError with the same `code` as the ones thrown inside wasm. */
 function typeError(message) {
   const e = new TypeError(message);
   e.code = 'invalid_argument';
+  return e;
+}
+
+function limitError(message) {
+  const e = new Error(message);
+  e.code = 'limit';
   return e;
 }
 
@@ -34,162 +50,394 @@ function deepFreeze(value) {
   return value;
 }
 
-// Beyond this nesting the check answers "maybe" and leaves the event to the engine.
-const MAX_CHECK_DEPTH = 32;
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const tag = typedArrayTag(value);
+  if (tag !== undefined) return `a ${tag}`;
+  return typeof value;
+}
 
-/**
- * The exact terms a matching event must hold (`rule.requiredTerms()` from the engine: for the
- * published rule, `event.category` "network", `network.protocol` "dns", `event.action`
- * "lookup_requested"). Most events of a real stream are not DNS lookups; ruling them out in JS
- * saves the crossing into wasm, which costs more than the whole check.
- *
- * The check only ever says "cannot match" when the engine would find none of the terms: it reads
- * fields as the engine does (nested objects and dotted keys alike, own properties, arrays as any
- * element) and answers "maybe" for anything it does not compare exactly (numbers, booleans, deep
- * nesting). A test holds `matches` to `evaluate(...).matched` on generated events.
- */
-class RequiredTerms {
-  constructor(list) {
-    // Longer terms are rarer in real data (`lookup_requested` against `network`): the check that
-    // rules most events out runs first, as the native pre-filter orders them.
-    const shortest = (terms) => Math.min(...terms.map((t) => t.length));
-    const ordered = [...list].sort((a, b) => shortest(b.terms) - shortest(a.terms));
-    this.checks = ordered.map(({ field, terms }) => {
-      const segs = field.split('.');
-      // keys[i][j] is the key made of segments i..j-1, as the engine tries them.
-      const keys = segs.map((_, i) => segs.map((__, j) => (j >= i ? segs.slice(i, j + 1).join('.') : '')));
-      return { n: segs.length, keys, terms: new Set(terms) };
-    });
+// ---------------------------------------------------------------------------------------------
+// Bytes: only genuine, attached Uint8Arrays and ArrayBuffers cross, read through the intrinsic
+// getters (an own `length` or `buffer` property on the object cannot lie to the copy).
+// ---------------------------------------------------------------------------------------------
+
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+const taTag = getter(TypedArrayPrototype, Symbol.toStringTag);
+const taBuffer = getter(TypedArrayPrototype, 'buffer');
+const taOffset = getter(TypedArrayPrototype, 'byteOffset');
+const taLength = getter(TypedArrayPrototype, 'byteLength');
+const abLength = getter(ArrayBuffer.prototype, 'byteLength');
+
+/** `Uint8Array`, `Float64Array`, ... for a genuine typed array, else undefined. */
+function typedArrayTag(value) {
+  return value !== null && typeof value === 'object' ? taTag.call(value) : undefined;
+}
+
+function isArrayBuffer(value) {
+  try {
+    abLength.call(value);
+    return true;
+  } catch {
+    return false;
   }
+}
 
-  /** False when `event` (a plain object) certainly lacks one of the terms. */
-  mayMatch(event) {
-    if (this.checks.length === 0) return true;
-    // The first check reads the event before asking whether it is a hit: reading an object
-    // costs a cache miss, and asking for `_source` first would pay it twice per event.
-    const onEvent = has(event, this.checks[0], 0, 0);
-    const source = hitSource(event);
-    if (source !== undefined) return this.all(source, 0);
-    return onEvent && this.all(event, 1);
-  }
-
-  /** Whether `source` holds the terms of every check from `from` on. */
-  all(source, from) {
-    for (let i = from; i < this.checks.length; i++) {
-      if (!has(source, this.checks[i], 0, 0)) return false;
-    }
+function detached(buffer) {
+  if (abLength.call(buffer) !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
     return true;
   }
 }
 
-/** The `_source` object of an Elasticsearch hit, or undefined. */
+/** A clean Uint8Array view of `value` (a string, a Uint8Array or an ArrayBuffer), or undefined. */
+function bytesOf(value, encoder, what) {
+  let bytes;
+  if (typeof value === 'string') {
+    if (value.length * 3 > MAX_CROSSING_BYTES && encoder.encode(value).length > MAX_CROSSING_BYTES) {
+      throw tooBig(what);
+    }
+    return encoder.encode(value);
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const tag = typedArrayTag(value);
+  if (tag === 'Uint8Array') {
+    const buffer = taBuffer.call(value);
+    if (detached(buffer)) throw typeError(`${what}: the Uint8Array's buffer is detached`);
+    bytes = new Uint8Array(buffer, taOffset.call(value), taLength.call(value));
+  } else if (tag !== undefined || ArrayBuffer.isView(value)) {
+    throw typeError(`${what} takes a Uint8Array (or a Buffer) of UTF-8, not a ${tag ?? 'DataView'}`);
+  } else if (isArrayBuffer(value)) {
+    if (detached(value)) throw typeError(`${what}: the ArrayBuffer is detached`);
+    bytes = new Uint8Array(value);
+  } else {
+    return undefined;
+  }
+  if (bytes.length > MAX_CROSSING_BYTES) throw tooBig(what);
+  return bytes;
+}
+
+function tooBig(what) {
+  return limitError(
+    `${what}: more than ${MAX_CROSSING_BYTES} bytes at once, the most the WebAssembly module takes in one call; ` +
+      'split the input at line breaks (createScanner does)',
+  );
+}
+
+/** What an event argument is: 'object' (read in place) or bytes of JSON text. */
+function eventInput(event, encoder) {
+  if (typeof event === 'string') return bytesOf(event, encoder, 'the event');
+  if (event === null || typeof event !== 'object') {
+    throw typeError(`an event must be an object, a JSON string or a Uint8Array of JSON, not ${describe(event)}`);
+  }
+  // Plain objects, the common case, first.
+  if (Object.getPrototypeOf(event) === Object.prototype) return 'object';
+  if (Array.isArray(event)) {
+    throw typeError('an event must be an object, a JSON string or a Uint8Array of JSON, not an array');
+  }
+  const bytes = bytesOf(event, encoder, 'the event');
+  if (bytes !== undefined) return bytes;
+  // An object made from a typed array's prototype is not one: it would be read as an empty event.
+  if (event instanceof Uint8Array || event instanceof ArrayBuffer) {
+    throw typeError('the event claims to be a Uint8Array or an ArrayBuffer but is not one');
+  }
+  return 'object';
+}
+
+/** A list argument read once into a plain array: its length checked, its elements read in JS. */
+function plainList(list, what) {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw typeError(`${what} must be an array of events, not ${describe(list)}`);
+  const n = list.length;
+  if (!(Number.isInteger(n) && n >= 0 && n <= 0xffffffff)) {
+    throw typeError(`${what}: its length is not an array length`);
+  }
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = list[i];
+  return out;
+}
+
+/** Each event of a list as JSON text (hits and JSON strings as they are). */
+function jsonTexts(list, what) {
+  let total = 0;
+  return plainList(list, what).map((e, i) => {
+    let text = e;
+    if (typeof e !== 'string') {
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+        throw typeError(`${what}[${i}] must be an event object or JSON text, not ${describe(e)}`);
+      }
+      try {
+        text = JSON.stringify(e);
+      } catch (err) {
+        throw typeError(`${what}[${i}] is not a JSON-like event: ${err && err.message}`);
+      }
+    }
+    total += text.length * 3;
+    if (total > MAX_CROSSING_BYTES) throw tooBig(what);
+    return text;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pre-filter of `matches(obj)`
+// ---------------------------------------------------------------------------------------------
+
+const isWellFormed = String.prototype.isWellFormed
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+const wellFormed = (s) => (isWellFormed(s) ? s : s.replace(/[\uD800-\uDFFF]/g, (c, i, all) => (pairAt(all, i) ? c : '\uFFFD')));
+function pairAt(s, i) {
+  const c = s.charCodeAt(i);
+  if (c <= 0xdbff) return i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+  return i > 0 && (s.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+}
+
+// Reorder the checks after this many events, by how many events each ruled out.
+const REORDER_EVERY = 4096;
+
+/**
+ * What a matching event must hold, from the engine (`prefilter`): for the published rule, the
+ * exact terms `event.category` "network", `network.protocol` "dns", `event.action`
+ * "lookup_requested", and a `dns.question.name` matching one of the domain patterns. Most events
+ * of a real stream are ruled out by one of them; doing so in JS saves the crossing into wasm,
+ * which costs more than all the checks.
+ *
+ * Each check only says "cannot match" when the engine would find no value passing that clause:
+ * it reads fields as the engine does (`fields.cjs`), a term is compared exactly, a pattern by a
+ * necessary condition (its longest literal run, found case-insensitively when the pattern is),
+ * and anything not compared exactly (numbers, booleans, what was not read) is "maybe". The checks
+ * run in the order that ruled out the most events so far, re-measured as the stream goes. A test
+ * holds `matches` to `evaluate(...).matched` on generated events.
+ */
+class Prefilter {
+  constructor(list, maxDepth) {
+    this.maxDepth = maxDepth;
+    this.checks = list.map((c) => ({ path: fieldPath(c.field), test: makeTest(c), ruledOut: 0 }));
+    this.checks = this.checks.filter((c) => c.test !== null);
+    this.seen = 0;
+  }
+
+  /** False when `event` (a plain object) certainly cannot match. */
+  mayMatch(event) {
+    const checks = this.checks;
+    if (checks.length === 0) return true;
+    const source = hitSource(event);
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i];
+      if (!visitField(source, c.path, c.test, this.maxDepth)) {
+        c.ruledOut++;
+        if (++this.seen >= REORDER_EVERY) this.reorder();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  reorder() {
+    this.checks.sort((a, b) => b.ruledOut - a.ruledOut);
+    // Halved, so that the order follows a stream whose mix changes.
+    for (const c of this.checks) c.ruledOut >>= 1;
+    this.seen = 0;
+  }
+}
+
+/** The visitor of one check: true for a value that may pass (or one not read), or null for none. */
+function makeTest({ terms, patterns, caseInsensitive }) {
+  // Numbers and booleans become text in the engine; a term or pattern might be that text.
+  const scalars = (terms ?? patterns).some((t) => /^[-+.0-9]|^(true|false|\*|\?)/.test(t));
+  if (terms) {
+    const set = new Set(terms);
+    // A lone surrogate reads as U+FFFD in the engine.
+    const replaced = terms.some((t) => t.includes('\uFFFD'));
+    return (v) =>
+      v === UNREAD || (typeof v === 'string' ? set.has(v) || (replaced && set.has(wellFormed(v))) : scalars);
+  }
+  const runs = patterns.map(longestLiteral);
+  if (runs.some((r) => r === '')) return null;
+  const escaped = runs.map((r) => r.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'));
+  const re = new RegExp(escaped.join('|'), caseInsensitive ? 'i' : '');
+  const replaced = runs.some((r) => r.includes('\uFFFD'));
+  return (v) => v === UNREAD || (typeof v === 'string' ? re.test(replaced ? wellFormed(v) : v) : scalars);
+}
+
+/** The longest run of a wildcard pattern without `*` or `?` (a backslash is a literal). */
+function longestLiteral(pattern) {
+  let best = '';
+  for (const run of pattern.split(/[*?]/)) if (run.length > best.length) best = run;
+  return best;
+}
+
+/** Puts back the clause texts a verdict crossed without (src/wasm/mod.rs, `verdict_to_js`). */
+function restoreClauses(r, clauses) {
+  if (r.clause === '') r.clause = clauses.get(`${r.start},${r.end}`) ?? '';
+  if (r.children !== undefined) for (const c of r.children) restoreClauses(c, clauses);
+}
+
+/** The `_source` object of an Elasticsearch hit, else the event itself. */
 function hitSource(event) {
-  if (!Object.hasOwn(event, '_source')) return undefined;
+  if (!Object.hasOwn(event, '_source')) return event;
   const s = event._source;
-  return s !== null && typeof s === 'object' && !Array.isArray(s) ? s : undefined;
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? s : event;
 }
 
-function has(node, c, seg, depth) {
-  if (depth > MAX_CHECK_DEPTH) return true;
-  if (node === null || node === undefined) return false;
-  if (Array.isArray(node)) {
-    for (const el of node) if (has(el, c, seg, depth + 1)) return true;
-    return false;
-  }
-  const t = typeof node;
-  if (seg === c.n) {
-    if (t === 'string') return c.terms.has(node);
-    // Numbers and booleans become text in the engine; leave them to it.
-    return t === 'number' || t === 'boolean' || t === 'bigint';
-  }
-  if (t !== 'object') return false;
-  const row = c.keys[seg];
-  for (let end = seg; end < c.n; end++) {
-    const key = row[end];
-    if (Object.hasOwn(node, key) && has(node[key], c, end + 1, depth + 1)) return true;
-  }
-  return false;
+// ---------------------------------------------------------------------------------------------
+// The API
+// ---------------------------------------------------------------------------------------------
+
+/** Whether `e` is a trap of the module, not an exception an event's getter threw through it. */
+function isTrap(e) {
+  if (!(e instanceof WebAssembly.RuntimeError)) return false;
+  const frames = String(e.stack).split('\n').filter((l) => /^\s*at |@/.test(l));
+  return frames.length === 0 || /wasm:\/\/|wasm-function/.test(frames[0]);
 }
 
-function isPlainEvent(e) {
-  return e !== null && typeof e === 'object' && !Array.isArray(e) && !ArrayBuffer.isView(e) && !(e instanceof ArrayBuffer);
-}
-
-function makeApi(bindings) {
+function makeApi(bindings, renew) {
   const encoder = new TextEncoder();
+  const engine = { b: bindings, generation: 0 };
 
-  function toBytes(input, what) {
-    if (input instanceof Uint8Array) return input;
-    if (typeof input === 'string') return encoder.encode(input);
-    if (input instanceof ArrayBuffer) return new Uint8Array(input);
-    throw typeError(`${what} must be a Uint8Array (or a string) of NDJSON, not ${describe(input)}`);
+  // After a trap: a new instance; each rule compiles again on its next use.
+  function recover(e) {
+    if (!isTrap(e)) return e;
+    engine.b = renew();
+    engine.generation++;
+    const err = new Error(`the engine failed on this input (${e.message}) and was restarted; other calls are unaffected`);
+    err.code = 'internal';
+    err.cause = e;
+    return err;
   }
 
-  function describe(value) {
-    if (value === null) return 'null';
-    if (Array.isArray(value)) return 'an array';
-    return typeof value;
-  }
+  const registry =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry(({ handle, generation }) => {
+          // A handle of an earlier instance means nothing in this one.
+          if (generation !== engine.generation) return;
+          try {
+            engine.b.free(handle);
+          } catch (e) {
+            recover(e);
+          }
+        })
+      : { register() {}, unregister() {} };
 
-  /** A compiled rule. */
+  /** A compiled rule. `new Rule(options)` is `compileRule(options)`. */
   class Rule {
-    constructor(inner) {
-      this._inner = inner;
+    constructor(options) {
+      // The options as JSON text, checked and copied once: what a new instance compiles again.
+      this._options = optionsText(options);
+      this._generation = -1;
+      this._handle();
       this._info = undefined;
       this._fields = undefined;
       this._warnings = undefined;
-      this._required = new RequiredTerms(inner.requiredTerms());
+      this._prefilter = undefined;
+    }
+
+    /** The rule's handle in the current instance, compiled there if need be. */
+    _handle() {
+      if (this._generation === engine.generation) return this._h;
+      let h;
+      try {
+        h = engine.b.compile(this._options);
+      } catch (e) {
+        throw recover(e);
+      }
+      if (this._token) registry.unregister(this._token);
+      this._token = { handle: h, generation: engine.generation };
+      registry.register(this, this._token, this._token);
+      this._h = h;
+      this._generation = engine.generation;
+      return h;
+    }
+
+    _call(name, arg) {
+      const h = this._handle();
+      try {
+        return engine.b[name](h, arg);
+      } catch (e) {
+        throw recover(e);
+      }
     }
 
     /** Verdict with reasons for one event (object, Elasticsearch hit, JSON string or bytes). */
     evaluate(event) {
-      return this._inner.evaluate(event);
+      const input = eventInput(event, encoder);
+      const v = this._call(input === 'object' ? 'evaluateObject' : 'evaluateJson', input === 'object' ? event : input);
+      // The query's clause texts cross once (`clauses`), not in every verdict.
+      if (this._clauses === undefined) {
+        const flat = this._call('clauses');
+        this._clauses = new Map();
+        for (let i = 0; i < flat.length; i += 3) this._clauses.set(`${flat[i]},${flat[i + 1]}`, flat[i + 2]);
+      }
+      restoreClauses(v.reasons, this._clauses);
+      return v;
     }
 
     /** Whether the rule matches one event: the fast path. */
     matches(event) {
-      if (isPlainEvent(event) && !this._required.mayMatch(event)) return false;
-      return this._inner.matches(event);
+      const input = eventInput(event, encoder);
+      if (input === 'object') {
+        if (this._prefilter === undefined) {
+          this._prefilter = new Prefilter(this._call('prefilter'), this.limits.maxEventDepth);
+        }
+        if (!this._prefilter.mayMatch(event)) return false;
+        return this._call('matchesObject', event);
+      }
+      return this._call('matchesJson', input);
     }
 
-    /** Scans NDJSON bytes: { matched: [line], errors: [{ line, message }], counts }. */
+    /** Scans NDJSON bytes: { matched: [line], offsets, errors: [{ line, message }], counts }. */
     scanNdjson(bytes) {
-      return this._inner.scanNdjson(toBytes(bytes, 'scanNdjson(bytes)'));
+      const b = bytesOf(bytes, encoder, 'scanNdjson(bytes)');
+      if (b === undefined) {
+        throw typeError(`scanNdjson(bytes) takes a Uint8Array (or a string) of NDJSON, not ${describe(bytes)}`);
+      }
+      return this._call('scanNdjson', b);
     }
 
     /** The rule's metadata (id, name, version, severity, risk_score, threat, note, ...). */
     get info() {
-      if (this._info === undefined) this._info = deepFreeze(this._inner.info());
+      if (this._info === undefined) this._info = deepFreeze(this._call('info'));
       // A copy: callers may change it without changing the rule.
       return structuredClone(this._info);
     }
 
     /** The field paths the rule reads. */
     get fields() {
-      if (this._fields === undefined) this._fields = deepFreeze(this._inner.fields());
+      if (this._fields === undefined) this._fields = deepFreeze(this._call('fields'));
       return this._fields;
     }
 
     /** Compile-time warnings: [{ kind, message, line, column }]. */
     get warnings() {
-      if (this._warnings === undefined) this._warnings = deepFreeze(this._inner.warnings());
+      if (this._warnings === undefined) this._warnings = deepFreeze(this._call('warnings'));
       return this._warnings;
+    }
+
+    /** The limits in force (camelCase keys, as `compileRule` takes them). */
+    get limits() {
+      if (this._limits === undefined) this._limits = deepFreeze(this._call('limits'));
+      return this._limits;
     }
 
     /** The effective EQL text. */
     get query() {
-      if (this._info === undefined) this._info = deepFreeze(this._inner.info());
+      if (this._info === undefined) this._info = deepFreeze(this._call('info'));
       return this._info.query;
     }
 
     /** The version's sample events with the verdicts they must get. */
     samples() {
-      return this._inner.samples();
+      return this._call('samples');
     }
 
     /** The exception items in force. */
     get exceptions() {
-      return this._inner.exceptions();
+      return this._call('exceptions');
     }
 
     /**
@@ -197,12 +445,19 @@ function makeApi(bindings) {
      * positive firing: { item, explanation, suppressed, not_alerting, still_firing, not_firing }.
      */
     suggestException(falsePositives, truePositives = []) {
-      return this._inner.suggestException(falsePositives, truePositives);
+      const fps = jsonTexts(falsePositives, 'falsePositives');
+      const tps = jsonTexts(truePositives, 'truePositives');
+      const h = this._handle();
+      try {
+        return engine.b.suggestException(h, fps, tps);
+      } catch (e) {
+        throw recover(e);
+      }
     }
   }
 
-  /** Compiles a rule: `{ version?: "4" | "102" | "104" | "108", query?: string, limits? }`. */
-  function compileRule(options) {
+  /** Checks the options' types and makes their JSON text (a copy: later changes do not count). */
+  function optionsText(options) {
     if (options === undefined || options === null) options = {};
     if (typeof options !== 'object' || Array.isArray(options)) {
       throw typeError(`compileRule(options) takes an object, not ${describe(options)}`);
@@ -212,44 +467,130 @@ function makeApi(bindings) {
         throw typeError(`compileRule: unknown option \`${key}\`; known: ${[...OPTION_KEYS].join(', ')}`);
       }
     }
-    if (options.version !== undefined && typeof options.version !== 'string') {
-      throw typeError(`compileRule: \`version\` must be a string such as "102", not ${describe(options.version)}`);
+    const copy = {};
+    for (const key of OPTION_KEYS) {
+      const v = options[key];
+      if (v !== undefined) copy[key] = v;
     }
-    if (options.query !== undefined && typeof options.query !== 'string') {
-      throw typeError(`compileRule: \`query\` must be a string of EQL, not ${describe(options.query)}`);
+    if (copy.version !== undefined && typeof copy.version !== 'string') {
+      throw typeError(`compileRule: \`version\` must be a string such as "102", not ${describe(copy.version)}`);
+    }
+    if (copy.query !== undefined && typeof copy.query !== 'string') {
+      throw typeError(`compileRule: \`query\` must be a string of EQL, not ${describe(copy.query)}`);
     }
     for (const key of LIST_KEYS) {
-      const list = options[key];
-      if (list !== undefined && !(Array.isArray(list) && list.every((p) => typeof p === 'string'))) {
+      const list = copy[key];
+      if (list === undefined) continue;
+      const items = Array.isArray(list) ? plainList(list, `compileRule: \`${key}\``) : undefined;
+      if (!(items && items.every((p) => typeof p === 'string'))) {
         throw typeError(`compileRule: \`${key}\` must be an array of strings, not ${describe(list)}`);
       }
+      copy[key] = items;
     }
-    return new Rule(new bindings.Rule(options));
+    if (copy.query !== undefined) {
+      const max = Math.min(copy.limits?.maxQueryBytes ?? defaults().maxQueryBytes, MAX_CROSSING_BYTES);
+      // A UTF-16 string takes at least one UTF-8 byte per code unit.
+      if (copy.query.length > max) {
+        throw limitError(`query is at least ${copy.query.length} bytes, over the limit max_query_bytes = ${max}`);
+      }
+    }
+    let text;
+    try {
+      text = JSON.stringify(copy);
+    } catch (e) {
+      throw typeError(`invalid rule options: ${e && e.message}`);
+    }
+    if (text.length * 3 > MAX_CROSSING_BYTES) throw tooBig('compileRule(options)');
+    return text;
+  }
+
+  function plain(name, ...args) {
+    try {
+      return engine.b[name](...args);
+    } catch (e) {
+      throw recover(e);
+    }
+  }
+
+  let defaultLimits;
+  function defaults() {
+    if (defaultLimits === undefined) defaultLimits = deepFreeze(plain('defaultLimits'));
+    return defaultLimits;
+  }
+
+  function compileRule(options) {
+    return new Rule(options);
   }
 
   let defaultRule;
   function getDefault() {
-    if (defaultRule === undefined) defaultRule = compileRule({});
+    if (defaultRule === undefined) defaultRule = new Rule({});
     return defaultRule;
+  }
+
+  function text(value, what) {
+    if (typeof value !== 'string') throw typeError(`${what} takes a string, not ${describe(value)}`);
+    if (value.length * 3 > MAX_CROSSING_BYTES) throw tooBig(what);
+    return value;
   }
 
   let versionList;
   let packList;
+  let tokenKinds;
   return {
     Rule,
     compileRule,
     suggestException: (falsePositives, truePositives, options) =>
       compileRule(options).suggestException(falsePositives, truePositives),
     packs: () => {
-      if (packList === undefined) packList = bindings.packs();
+      if (packList === undefined) packList = plain('packs');
       return packList.map((p) => ({ ...p, patterns: [...p.patterns] }));
     },
     evaluate: (event) => getDefault().evaluate(event),
     matches: (event) => getDefault().matches(event),
     scanNdjson: (bytes) => getDefault().scanNdjson(bytes),
     versions: () => {
-      if (versionList === undefined) versionList = bindings.versions();
+      if (versionList === undefined) versionList = plain('versions');
       return versionList.map((v) => ({ ...v }));
+    },
+    /**
+     * The values of a field in an event (object, hit, JSON string or bytes) as the engine reads
+     * them: the keyword text of each value, in document order.
+     */
+    fieldValues: (event, path) => {
+      const input = eventInput(event, encoder);
+      text(path, 'fieldValues(event, path)');
+      return plain(input === 'object' ? 'fieldValues' : 'fieldValuesJson', input === 'object' ? event : input, path);
+    },
+    /**
+     * The tokens and comments of a query text for highlighting, in order: [{ kind, from, to }] in
+     * UTF-16 code units; `kind` is one of `keyword`, `atom`, `category`, `field`, `string`,
+     * `number`, `operator`, `punctuation`, `comment`, `unsupported`, `invalid` (what the lexer
+     * refuses; lexing resumes after it, so text being typed is highlighted as far as it goes).
+     */
+    queryTokens: (query) => {
+      const flat = plain('queryTokens', text(query, 'queryTokens(query)'));
+      if (tokenKinds === undefined) tokenKinds = plain('tokenKinds').split(' ');
+      const out = new Array(flat.length / 3);
+      for (let i = 0; i < out.length; i++) {
+        out[i] = { kind: tokenKinds[flat[3 * i]], from: flat[3 * i + 1], to: flat[3 * i + 2] };
+      }
+      return out;
+    },
+    /**
+     * The lists the tuning edits in a query text, as the edits find them: `{ domains, executables }`,
+     * each `{ from, to, entries: [{ from, to, value }] }` (UTF-16 code units; `value` with escapes
+     * resolved) or `null`. Throws the query's syntax error.
+     */
+    tunableLists: (query) => {
+      const [domains, executables] = plain('tunableLists', text(query, 'tunableLists(query)')).map((list) => {
+        if (list === null) return null;
+        const [from, to, flat] = list;
+        const entries = [];
+        for (let i = 0; i < flat.length; i += 3) entries.push({ from: flat[i], to: flat[i + 1], value: flat[i + 2] });
+        return { from, to, entries };
+      });
+      return { domains, executables };
     },
   };
 }

@@ -14,7 +14,12 @@ export function init(input) {
   if (api) return Promise.resolve(api);
   if (!loading) {
     loading = initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => {
-      api = factory.makeApi(bindings);
+      // After a trap, the same glue makes a new instance of the same module (scripts/build-wasm.sh
+      // adds `__reinstantiate`); rules hold handles, never pointers into the old instance.
+      api = factory.makeApi(bindings, () => {
+        bindings.__reinstantiate();
+        return bindings;
+      });
       return api;
     });
   }
@@ -36,6 +41,9 @@ export const matches = (event) => ready().matches(event);
 export const scanNdjson = (bytes) => ready().scanNdjson(bytes);
 export const versions = () => ready().versions();
 export const packs = () => ready().packs();
+export const fieldValues = (event, path) => ready().fieldValues(event, path);
+export const queryTokens = (query) => ready().queryTokens(query);
+export const tunableLists = (query) => ready().tunableLists(query);
 export const suggestException = (falsePositives, truePositives, options) =>
   ready().suggestException(falsePositives, truePositives, options);
 export default init;

@@ -38,12 +38,12 @@ pub(crate) struct CompiledQuery {
 }
 
 impl CompiledQuery {
-    /// The source text of every clause, as explained verdicts carry them (the wasm bindings
-    /// intern them, so that each verdict reuses the JS strings instead of decoding new ones).
+    /// The span and source text of every clause, as explained verdicts carry them (the wasm
+    /// bindings hand them to JS once, so that verdicts cross without the query's text).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn clause_texts(&self) -> Vec<&str> {
-        fn walk<'s>(node: &Node, source: &'s str, out: &mut Vec<&'s str>) {
-            out.push(node.span.text(source));
+    pub(crate) fn clause_texts(&self) -> Vec<(Span, &str)> {
+        fn walk<'s>(node: &Node, source: &'s str, out: &mut Vec<(Span, &'s str)>) {
+            out.push((node.span, node.span.text(source)));
             match &node.kind {
                 NodeKind::All { children, .. } | NodeKind::Any(children) => {
                     children.iter().for_each(|c| walk(c, source, out))

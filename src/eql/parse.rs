@@ -30,6 +30,133 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<Query> {
     Ok(query)
 }
 
+/// What a piece of query text is, for an editor's highlighting ([`highlight`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) enum TokenKind {
+    /// A keyword of Elasticsearch's EQL grammar (`and`, `where`, `sequence`, ...).
+    Keyword,
+    /// `true`, `false`, `null`.
+    Atom,
+    /// The event category before `where`.
+    Category,
+    /// A field name, bare or in backquotes.
+    Field,
+    /// A string literal, its quotes included.
+    String,
+    /// A number.
+    Number,
+    /// `==`, `!=`, `:`, `~`.
+    Operator,
+    /// `(`, `)`, `,`.
+    Punctuation,
+    /// A line or bracketed comment.
+    Comment,
+    /// Valid EQL outside the subset (`<`, `|`, `[`, arithmetic).
+    Unsupported,
+    /// What the lexer refuses (an unterminated string, a stray `=`): up to where lexing resumes.
+    Invalid,
+}
+
+impl TokenKind {
+    /// The kinds' names, in the order of their discriminants (for the wasm bindings).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) const NAMES: [&'static str; 11] = [
+        "keyword",
+        "atom",
+        "category",
+        "field",
+        "string",
+        "number",
+        "operator",
+        "punctuation",
+        "comment",
+        "unsupported",
+        "invalid",
+    ];
+}
+
+/// The tokens and comments of `source` with their byte spans, in order, for highlighting; the
+/// lexer of [`parse_query`], resuming after what it refuses (the rest of the line for a string,
+/// else one character), so text being typed is highlighted as far as it goes.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn highlight(source: &str) -> Vec<(TokenKind, Span)> {
+    let mut lx = Lexer { src: source, pos: 0 };
+    let mut out: Vec<(TokenKind, Span)> = Vec::new();
+    loop {
+        let rest = &source[lx.pos..];
+        lx.pos += rest.len() - rest.trim_start().len();
+        let start = lx.pos;
+        let rest = &source[start..];
+        let Some(c) = rest.chars().next() else { return out };
+        if rest.starts_with("//") || rest.starts_with("/*") {
+            let len = if rest.starts_with("//") {
+                rest.find('\n').unwrap_or(rest.len())
+            } else {
+                bracketed_comment_len(rest).unwrap_or(rest.len())
+            };
+            lx.pos += len;
+            out.push((TokenKind::Comment, Span::new(start, lx.pos)));
+            continue;
+        }
+        let kind = match lx.token(c) {
+            Ok(Tok::Ident(word)) => match source.as_bytes()[start] {
+                b'`' => TokenKind::Field,
+                _ if word == "true" || word == "false" || word == "null" => TokenKind::Atom,
+                _ if is_grammar_keyword(&word) => {
+                    if word == "where" {
+                        // `network where`: the word before is the category.
+                        if let [(k @ TokenKind::Field, _)] = out.as_mut_slice() {
+                            *k = TokenKind::Category;
+                        }
+                    }
+                    TokenKind::Keyword
+                }
+                _ => TokenKind::Field,
+            },
+            Ok(Tok::Str(_)) => TokenKind::String,
+            Ok(Tok::Num(_)) => TokenKind::Number,
+            Ok(Tok::EqEq | Tok::NotEq | Tok::Colon | Tok::Tilde) => TokenKind::Operator,
+            Ok(Tok::LParen | Tok::RParen | Tok::Comma) => TokenKind::Punctuation,
+            Ok(Tok::Unsupported(_)) => TokenKind::Unsupported,
+            Ok(Tok::Eof) => return out,
+            Err(_) => {
+                lx.pos = if c == '"' {
+                    start + rest.find(['\r', '\n']).unwrap_or(rest.len())
+                } else {
+                    start + c.len_utf8()
+                };
+                TokenKind::Invalid
+            }
+        };
+        out.push((kind, Span::new(start, lx.pos)));
+    }
+}
+
+/// The keywords of Elasticsearch's EQL grammar (`EqlBase.g4`), those outside the subset included.
+fn is_grammar_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "and"
+            | "any"
+            | "by"
+            | "in"
+            | "join"
+            | "like"
+            | "maxspan"
+            | "not"
+            | "of"
+            | "or"
+            | "regex"
+            | "runs"
+            | "sample"
+            | "sequence"
+            | "until"
+            | "where"
+            | "with"
+    )
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
     Ident(String),
@@ -80,58 +207,66 @@ impl<'a> Lexer<'a> {
                 out.push(Token { tok: Tok::Eof, span: Span::new(start, start) });
                 return Ok(out);
             };
-            let tok = match c {
-                '(' => self.one(Tok::LParen),
-                ')' => self.one(Tok::RParen),
-                ',' => self.one(Tok::Comma),
-                ':' => self.one(Tok::Colon),
-                '~' => self.one(Tok::Tilde),
-                '=' if self.peek_at(1) == Some('=') => {
-                    self.pos += 2;
-                    Tok::EqEq
-                }
-                '=' => return Err(self.err(ErrorKind::Syntax, "expected `==`, found `=`", start)),
-                '!' if self.peek_at(1) == Some('=') => {
-                    self.pos += 2;
-                    Tok::NotEq
-                }
-                '!' => return Err(self.err(ErrorKind::Syntax, "unexpected `!`; use `not` or `!=`", start)),
-                '<' | '>' => {
-                    self.pos += 1;
-                    if self.peek() == Some('=') {
-                        self.pos += 1;
-                    }
-                    Tok::Unsupported("range comparisons (`<`, `<=`, `>`, `>=`)")
-                }
-                '|' => self.one(Tok::Unsupported("pipes (`|`)")),
-                '[' | ']' => self.one(Tok::Unsupported("sequences and joins (`[...]`)")),
-                '+' | '*' | '/' | '%' => self.one(Tok::Unsupported("arithmetic")),
-                '-' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number()?,
-                '-' => self.one(Tok::Unsupported("arithmetic")),
-                '?' => {
-                    return Err(self.err(
-                        ErrorKind::Unsupported,
-                        "`?` optional fields and `?\"...\"` strings are not supported",
-                        start,
-                    ))
-                }
-                '\'' => {
-                    return Err(self.err(
-                        ErrorKind::Syntax,
-                        "single quotes are not strings in EQL; use double quotes",
-                        start,
-                    ))
-                }
-                '"' => self.string()?,
-                '`' => self.quoted_ident()?,
-                c if c.is_ascii_digit() => self.number()?,
-                c if c.is_alphabetic() || c == '_' || c == '@' => self.ident(),
-                other => {
-                    return Err(self.err(ErrorKind::Syntax, format!("unexpected character `{other}`"), start))
-                }
-            };
+            let tok = self.token(c)?;
             out.push(Token { tok, span: Span::new(start, self.pos) });
         }
+    }
+
+    /// The token starting with `c` at `self.pos`.
+    #[inline(never)]
+    fn token(&mut self, c: char) -> Result<Tok> {
+        let start = self.pos;
+        let tok = match c {
+            '(' => self.one(Tok::LParen),
+            ')' => self.one(Tok::RParen),
+            ',' => self.one(Tok::Comma),
+            ':' => self.one(Tok::Colon),
+            '~' => self.one(Tok::Tilde),
+            '=' if self.peek_at(1) == Some('=') => {
+                self.pos += 2;
+                Tok::EqEq
+            }
+            '=' => return Err(self.err(ErrorKind::Syntax, "expected `==`, found `=`", start)),
+            '!' if self.peek_at(1) == Some('=') => {
+                self.pos += 2;
+                Tok::NotEq
+            }
+            '!' => return Err(self.err(ErrorKind::Syntax, "unexpected `!`; use `not` or `!=`", start)),
+            '<' | '>' => {
+                self.pos += 1;
+                if self.peek() == Some('=') {
+                    self.pos += 1;
+                }
+                Tok::Unsupported("range comparisons (`<`, `<=`, `>`, `>=`)")
+            }
+            '|' => self.one(Tok::Unsupported("pipes (`|`)")),
+            '[' | ']' => self.one(Tok::Unsupported("sequences and joins (`[...]`)")),
+            '+' | '*' | '/' | '%' => self.one(Tok::Unsupported("arithmetic")),
+            '-' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number()?,
+            '-' => self.one(Tok::Unsupported("arithmetic")),
+            '?' => {
+                return Err(self.err(
+                    ErrorKind::Unsupported,
+                    "`?` optional fields and `?\"...\"` strings are not supported",
+                    start,
+                ))
+            }
+            '\'' => {
+                return Err(self.err(
+                    ErrorKind::Syntax,
+                    "single quotes are not strings in EQL; use double quotes",
+                    start,
+                ))
+            }
+            '"' => self.string()?,
+            '`' => self.quoted_ident()?,
+            c if c.is_ascii_digit() => self.number()?,
+            c if c.is_alphabetic() || c == '_' || c == '@' => self.ident(),
+            other => {
+                return Err(self.err(ErrorKind::Syntax, format!("unexpected character `{other}`"), start))
+            }
+        };
+        Ok(tok)
     }
 
     fn one(&mut self, tok: Tok) -> Tok {
@@ -877,6 +1012,47 @@ mod tests {
     fn backspace_formfeed_and_single_quote_escapes() {
         let p = pred(r#"a == "\b\f\'""#);
         assert_eq!(p.values[0].value, LiteralValue::Str("\u{8}\u{c}'".into()));
+    }
+
+    #[test]
+    fn highlighting_covers_tokens_and_comments_and_resumes_after_errors() {
+        let src = "network where a.b : (\"x\", 1) // c\n and not `f g` == null and x = \"open";
+        let got: Vec<(TokenKind, &str)> =
+            highlight(src).into_iter().map(|(k, span)| (k, span.text(src))).collect();
+        use TokenKind::*;
+        assert_eq!(
+            got,
+            [
+                (Category, "network"),
+                (Keyword, "where"),
+                (Field, "a.b"),
+                (Operator, ":"),
+                (Punctuation, "("),
+                (String, "\"x\""),
+                (Punctuation, ","),
+                (Number, "1"),
+                (Punctuation, ")"),
+                (Comment, "// c"),
+                (Keyword, "and"),
+                (Keyword, "not"),
+                (Field, "`f g`"),
+                (Operator, "=="),
+                (Atom, "null"),
+                (Keyword, "and"),
+                (Field, "x"),
+                (Invalid, "="),
+                (Invalid, "\"open"),
+            ]
+        );
+        assert_eq!(
+            highlight("a < 1 /* open"),
+            [
+                (Field, Span::new(0, 1)),
+                (Unsupported, Span::new(2, 3)),
+                (Number, Span::new(4, 5)),
+                (Comment, Span::new(6, 13)),
+            ]
+        );
     }
 
     #[test]

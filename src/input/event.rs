@@ -109,6 +109,9 @@ pub enum Shape<'a> {
     Null,
     /// A scalar, as keyword text.
     Text(&'a str),
+    /// A string longer than [`IGNORE_ABOVE`] UTF-16 units, of this many characters: an
+    /// implementation that can tell without reading the string says so (the wasm build does).
+    Long(usize),
     /// An array of this many elements.
     Array(usize),
     /// An object (keys are read with [`Tree::get`]).
@@ -143,6 +146,7 @@ pub fn visit<T: Tree>(
                 f(Item::Text(s))
             }
         }
+        End::Value(_, Shape::Long(chars)) => f(Item::TooLong(chars)),
         End::Value(_, Shape::Object) => f(Item::Object),
         End::Value(_, Shape::Null | Shape::Array(_)) => false,
     })
@@ -177,7 +181,7 @@ fn follow<T: Tree>(
             .any(|i| node.index(i).is_some_and(|el| follow(&el, path, seg, depth + 1, max_depth, at_end))),
         shape if seg == path.len() => at_end(End::Value(node, shape)),
         // A scalar where the path goes on: nothing there.
-        Shape::Text(_) => false,
+        Shape::Text(_) | Shape::Long(_) => false,
         Shape::Object => (seg + 1..=path.len()).any(|to| {
             node.get(path.key(seg, to))
                 .is_some_and(|child| follow(&child, path, to, depth + 1, max_depth, at_end))

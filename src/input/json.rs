@@ -5,13 +5,15 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Parses one event's JSON text, with serde_json's line and column in the message.
+/// Parses one event's JSON text, with serde_json's line and column in the message. A leading byte
+/// order mark is skipped, as the NDJSON scan skips it on every line.
 ///
 /// A lone UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a lone surrogate)
 /// is read as U+FFFD, as Elasticsearch indexes it (Lucene turns a lone surrogate into U+FFFD when
 /// it encodes the term as UTF-8) and as a JS string crossing into wasm reads; serde_json alone
 /// would refuse the whole event.
 pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = match serde_json::from_slice(bytes) {
         Ok(v) => return Ok(v),
         Err(e) => e,
@@ -93,5 +95,11 @@ mod tests {
         assert_eq!(v["c"], "\\ud800");
         assert_eq!(v["d"], "\u{FFFD}");
         assert!(parse_event(br#"{"a":"\uZZZZ"}"#).is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(parse_event(b"\xEF\xBB\xBF{\"a\":1}").unwrap()["a"], 1);
+        assert!(parse_event(b"\xEF\xBB\xBF\xEF\xBB\xBF{}").is_err(), "only one");
     }
 }

@@ -10,6 +10,7 @@
 use memchr::memmem;
 use serde::Serialize;
 
+use crate::eql::pattern::PatternSet;
 use crate::input::adapt::InputMode;
 use crate::input::json::{json_type, parse_event};
 use crate::input::json_check::{check_object, Check};
@@ -106,6 +107,32 @@ impl Prefilter {
         self.groups.iter().all(|g| g.iter().any(|f| f.find(line).is_some()))
             || self.escape.find(line).is_some()
     }
+}
+
+/// The wildcard lists of the query's top-level conjunction, by field: a matching event has a value
+/// of the field that matches one of the patterns (`dns.question.name : ("*api.ipify.org", ...)`).
+/// Empty when the input mode maps Sysmon records, as for [`Rule::required_terms`].
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn required_patterns(rule: &Rule) -> Vec<(&str, &PatternSet)> {
+    use crate::eql::compile::{NodeKind, Test};
+    let q = rule.compiled();
+    if rule.input_mode() != InputMode::Ecs {
+        return Vec::new();
+    }
+    let children = match &q.root.kind {
+        NodeKind::All { children, .. } => children.as_slice(),
+        _ => std::slice::from_ref(&q.root),
+    };
+    children
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Leaf(leaf) if !leaf.negated => match &leaf.test {
+                Test::Patterns { set, .. } => Some((q.fields[leaf.field].as_str(), &**set)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 /// What a scan prepares once for all its lines.

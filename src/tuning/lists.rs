@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::packs;
-use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate};
+use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Span};
 use crate::eql::compile::{Warning, WarningKind};
 use crate::eql::parse::parse_query;
 use crate::error::{Error, ErrorKind, Result};
@@ -83,8 +83,8 @@ pub(crate) fn apply(query: &str, edits: &ListEdits, limits: &Limits) -> Result<S
     Ok(text)
 }
 
-/// Finds the predicate holding `list`.
-fn find(expr: &Expr, list: List, under_not: bool) -> Option<&Predicate> {
+/// Finds the predicate holding `list`, with the expression it is (for its span).
+fn find(expr: &Expr, list: List, under_not: bool) -> Option<(&Expr, &Predicate)> {
     match &expr.kind {
         ExprKind::And(items) | ExprKind::Or(items) => items.iter().find_map(|e| find(e, list, under_not)),
         ExprKind::Not(inner) => find(inner, list, true),
@@ -94,14 +94,35 @@ fn find(expr: &Expr, list: List, under_not: bool) -> Option<&Predicate> {
                 List::Domains => p.field == "dns.question.name" && wildcard && !under_not,
                 List::ExcludedExecutables => p.field == "process.executable" && wildcard && under_not,
             };
-            hit.then_some(p)
+            hit.then_some((expr, p))
         }
         ExprKind::Constant(_) => None,
     }
 }
 
+/// A list the edits change, as an editor shows it: the predicate's span and its string entries.
+pub(crate) type ListSpans<'q> = (Span, Vec<(Span, &'q str)>);
+
+/// The two lists the edits change, for the domains and for the excluded executables, or `None`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn tunable_lists(query: &crate::eql::ast::Query) -> [Option<ListSpans<'_>>; 2] {
+    [List::Domains, List::ExcludedExecutables].map(|list| {
+        let (expr, p) = find(&query.condition, list, false)?;
+        let entries = p
+            .values
+            .iter()
+            .filter_map(|l| match &l.value {
+                LiteralValue::Str(s) => Some((l.span, s.as_str())),
+                _ => None,
+            })
+            .collect();
+        Some((expr.span, entries))
+    })
+}
+
 fn locate(query: &crate::eql::ast::Query, list: List) -> Result<&Predicate> {
     find(&query.condition, list, false)
+        .map(|(_, p)| p)
         .ok_or_else(|| Error::new(ErrorKind::Tuning, format!("the query has no {} to edit", list.describe())))
 }
 
@@ -215,7 +236,7 @@ pub(crate) fn quote(pattern: &str) -> String {
 
 /// Lint of a compiled query's domain list: entries that no DNS name can match.
 pub(crate) fn lint_domains(text: &str, q: &crate::eql::ast::Query) -> Vec<Warning> {
-    let Some(p) = find(&q.condition, List::Domains, false) else { return Vec::new() };
+    let Some((_, p)) = find(&q.condition, List::Domains, false) else { return Vec::new() };
     // One locator for the whole list: linear in the text however many entries are flagged.
     let mut locator = crate::eql::compile::Locator::new(text);
     p.values

@@ -14,7 +14,7 @@ const load = () => import('../../js/browser.mjs');
 test('the browser entry: errors before init, then the API', { skip: !canHook && 'needs module.register (Node >= 20.6)' }, async () => {
   const b = await load();
   assert.equal(b.default, b.init, 'the default export is init');
-  for (const name of ['init', 'compileRule', 'evaluate', 'matches', 'scanNdjson', 'versions', 'packs', 'suggestException']) {
+  for (const name of ['init', 'compileRule', 'evaluate', 'matches', 'scanNdjson', 'versions', 'packs', 'suggestException', 'fieldValues', 'queryTokens', 'tunableLists']) {
     assert.equal(typeof b[name], 'function', name);
   }
   assert.throws(() => b.evaluate({}), (e) => e instanceof Error && /await init\(\)/.test(e.message));
@@ -35,4 +35,15 @@ test('the browser entry: errors before init, then the API', { skip: !canHook && 
   assert.ok(rule instanceof api.Rule);
   assert.throws(() => b.compileRule({ query: 'network where (' }), { code: 'syntax' });
   assert.equal(b.matches(sample.event), true, 'still answers after an error');
+
+  // A trap makes a new instance of the same module (the glue's `__reinstantiate`): the rules made
+  // before compile again from their options on their next use.
+  const tuned = b.compileRule({ addDomains: ['*ident.me'] });
+  const ident = { ...sample.event, dns: { question: { name: 'v4.ident.me' } } };
+  assert.equal(tuned.matches(ident), true);
+  for (let i = 0; i < 20; i++) assert.throws(() => tuned._call('trapForTests'), { code: 'internal' });
+  assert.equal(tuned.matches(ident), true);
+  assert.equal(rule.evaluate(sample.event).matched, true);
+  assert.equal(b.matches(sample.event), true);
+  assert.equal(b.queryTokens('any where a')[0].kind, 'keyword');
 });
