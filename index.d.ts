@@ -88,7 +88,7 @@ export interface Limits {
   maxListEntries?: number;
   /** Deepest nesting of parentheses and `not` in a query. Default: 200. */
   maxQueryDepth?: number;
-  /** Most distinct fields one query reads. Default: 1,000. */
+  /** Most distinct fields one rule reads, its exceptions' included. Default: 1,000. */
   maxQueryFields?: number;
   /** Most dot-separated segments in one field name. Default: 32. */
   maxFieldSegments?: number;
@@ -96,6 +96,12 @@ export interface Limits {
   maxEventDepth?: number;
   /** Longest NDJSON line, in bytes; a longer line is rejected. Default: 16 MiB. */
   maxLineBytes?: number;
+  /** Most bytes of wildcard patterns (the query's lists and the exceptions' `wildcard` values). Default: 1 MiB. */
+  maxPatternBytes?: number;
+  /** Most exception items. Default: 1,000. */
+  maxExceptionItems?: number;
+  /** Most exception entries over all items (nested sub-entries and `match_any` values count). Default: 10,000. */
+  maxExceptionEntries?: number;
 }
 
 /** Options of `compileRule`. An unknown key throws a `TypeError`. */

@@ -83,6 +83,11 @@ macro_rules! text_enum {
     };
 }
 
+/// The distinct strings of `items`, in time linear in their number.
+pub(crate) fn distinct<'a>(items: impl IntoIterator<Item = &'a str>) -> std::collections::HashSet<&'a str> {
+    items.into_iter().collect()
+}
+
 mod catalog;
 mod eql;
 mod error;

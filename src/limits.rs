@@ -13,6 +13,9 @@
 //! | `max_field_segments` | 32 | dot-separated segments of one field name |
 //! | `max_event_depth` | 128 | nesting followed while reading one field of an event |
 //! | `max_line_bytes` | 16 MiB | one NDJSON line; a longer line is rejected and counted |
+//! | `max_pattern_bytes` | 1 MiB | wildcard patterns of one rule (query lists and exception `wildcard` values) |
+//! | `max_exception_items` | 1,000 | exception items of one rule |
+//! | `max_exception_entries` | 10,000 | exception entries of one rule (sub-entries and `match_any` values counted) |
 //!
 //! The defaults hold any real rule and event with room to spare. Raising `max_query_depth` far
 //! above its default trades the error for stack: each level costs a few hundred bytes of stack in
@@ -50,6 +53,17 @@ pub struct Limits {
     /// Longest NDJSON line, in bytes; a longer line is rejected (counted, with its line number).
     /// Default: 16 MiB.
     pub max_line_bytes: usize,
+    /// Most bytes of wildcard patterns in one rule: the entries of the query's `:`, `like` and
+    /// `like~` lists and the exception items' `wildcard` values. Default: 1 MiB. Matching a
+    /// value costs time linear in the value and in the patterns: this bounds the time of one
+    /// evaluation (and, with the query, the memory of the compiled lists).
+    pub max_pattern_bytes: usize,
+    /// Most exception items in one rule. Default: 1,000.
+    pub max_exception_items: usize,
+    /// Most exception entries in one rule, over all its items, counting each sub-entry of a
+    /// `nested` entry and each value of a `match_any` entry as one. Default: 10,000. An
+    /// evaluation tests each: this bounds its time.
+    pub max_exception_entries: usize,
 }
 
 impl Default for Limits {
@@ -62,11 +76,31 @@ impl Default for Limits {
             max_field_segments: 32,
             max_event_depth: 128,
             max_line_bytes: 16 << 20,
+            max_pattern_bytes: 1 << 20,
+            max_exception_items: 1_000,
+            max_exception_entries: 10_000,
         }
     }
 }
 
+/// The error for `what` (a count, `over the limit <name> = <limit>`).
+pub(crate) fn exceeded(what: String, name: &str, limit: usize) -> Error {
+    Error::new(ErrorKind::Limit, format!("{what}, over the limit {name} = {limit}"))
+}
+
 impl Limits {
+    /// Checks the bytes of a rule's wildcard patterns against `max_pattern_bytes`.
+    pub(crate) fn check_pattern_bytes(&self, bytes: usize) -> Result<()> {
+        if bytes > self.max_pattern_bytes {
+            return Err(exceeded(
+                format!("the rule's wildcard patterns total {bytes} bytes"),
+                "max_pattern_bytes",
+                self.max_pattern_bytes,
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks the fields a compiled query reads against `max_query_fields` and
     /// `max_field_segments`.
     pub(crate) fn check_fields(&self, fields: &[FieldPath]) -> Result<()> {

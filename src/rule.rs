@@ -5,17 +5,19 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::catalog::{self, RuleInfo, Sample};
+use crate::distinct;
+use crate::eql::ast::{ExprKind, Op, Query};
 use crate::eql::compile::{compile, CompiledQuery, Warning};
 use crate::eql::evaluate;
 use crate::eql::parse::parse_query;
 use crate::eql::verdict::{flag_direction_controls, summarize, RuleRef, Verdict};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::adapt::{adapt, InputMode};
-use crate::input::event::{Event, Hit};
+use crate::input::event::{Event, FieldPath, Hit};
 use crate::input::json::{json_type, parse_event};
 use crate::input::scan::{self, LineOutcome, ScanResult};
-use crate::limits::Limits;
-use crate::tuning::exceptions::{compile_items, CompiledItem, ExceptionItem};
+use crate::limits::{exceeded, Limits};
+use crate::tuning::exceptions::{self, compile_items, CompiledItem, ExceptionItem};
 use crate::tuning::lists::{self, ListEdits};
 use crate::tuning::suggest::{self, Suggestion};
 
@@ -106,27 +108,44 @@ impl RuleBuilder {
             &edited
         };
         let ast = parse_query(text, &self.limits)?;
+        // Hostile input: every bound is checked before the work it bounds (compiling the lists
+        // and the exceptions, then evaluating them).
+        let limits = &self.limits;
+        if self.exceptions.len() > limits.max_exception_items {
+            let what = format!("{} exception items", self.exceptions.len());
+            return Err(exceeded(what, "max_exception_items", limits.max_exception_items));
+        }
+        let (entries, exception_pattern_bytes) = exceptions::size(&self.exceptions);
+        if entries > limits.max_exception_entries {
+            let what = format!("{entries} exception entries");
+            return Err(exceeded(what, "max_exception_entries", limits.max_exception_entries));
+        }
+        limits.check_pattern_bytes(query_pattern_bytes(&ast).saturating_add(exception_pattern_bytes))?;
         let query = compile(text, &ast)?;
         // Hostile input: bound the fields a query reads (see `Limits::check_fields`).
-        self.limits.check_fields(&query.fields)?;
+        limits.check_fields(&query.fields)?;
         let (exceptions, exception_warnings) = compile_items(&self.exceptions)?;
         // Exception fields are bounded like the query's (hostile input: a field of many segments
-        // makes many keys to try).
+        // makes many keys to try, and each field read is a path the scan keeps).
         for item in &exceptions {
             if let Some(f) =
-                item.fields().into_iter().find(|f| f.split('.').count() > self.limits.max_field_segments)
+                item.fields().into_iter().find(|f| f.split('.').count() > limits.max_field_segments)
             {
                 let name: String = f.chars().take(60).collect();
-                return Err(Error::new(
-                    ErrorKind::Limit,
-                    format!(
-                        "exception \"{}\": field `{name}` has {} segments, over the limit max_field_segments = {}",
-                        item.label,
-                        f.split('.').count(),
-                        self.limits.max_field_segments
-                    ),
-                ));
+                let what = format!(
+                    "exception \"{}\": field `{name}` has {} segments",
+                    item.label,
+                    f.split('.').count()
+                );
+                return Err(exceeded(what, "max_field_segments", limits.max_field_segments));
             }
+        }
+        let fields = distinct(
+            query.fields.iter().map(FieldPath::as_str).chain(exceptions.iter().flat_map(|x| x.fields())),
+        );
+        if fields.len() > limits.max_query_fields {
+            let what = format!("the query and its exceptions read {} distinct fields", fields.len());
+            return Err(exceeded(what, "max_query_fields", limits.max_query_fields));
         }
         let mut warnings = query.warnings.clone();
         warnings.extend(lists::lint_domains(text, &ast));
@@ -340,6 +359,23 @@ impl Rule {
     pub fn suggest_exception(&self, false_positives: &[Value], true_positives: &[Value]) -> Suggestion {
         suggest::suggest(self, false_positives, true_positives)
     }
+}
+
+/// Bytes of the patterns of the query's wildcard lists (`:`, `like`, `like~`).
+fn query_pattern_bytes(q: &Query) -> usize {
+    let mut stack = vec![&q.condition];
+    let mut bytes = 0usize;
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::And(items) | ExprKind::Or(items) => stack.extend(items),
+            ExprKind::Not(inner) => stack.push(inner),
+            ExprKind::Predicate(p) if matches!(p.op, Op::Colon | Op::Like | Op::LikeInsensitive) => {
+                bytes += p.values.iter().filter_map(|l| l.value.as_text()).map(str::len).sum::<usize>();
+            }
+            ExprKind::Predicate(_) | ExprKind::Constant(_) => {}
+        }
+    }
+    bytes
 }
 
 fn check_object(v: &Value) -> Result<()> {

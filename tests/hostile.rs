@@ -394,3 +394,138 @@ fn every_hostile_line_in_one_stream() {
     assert_eq!((r.counts.unmatched, r.counts.rejected, r.counts.blank), (3, 8, 1), "{r:?}");
     assert!(rule.evaluate_json(HIT).unwrap().matched);
 }
+
+/// A list of long `*...*` patterns: each value is matched in time linear in the value and the
+/// patterns (backtracking took 1.25 s per 1 KB value on 1 MB of such patterns, release build).
+#[test]
+fn long_wildcard_patterns_are_matched_in_linear_time() {
+    let seg = "a".repeat(1000);
+    let entries: Vec<String> = (0..1000).map(|i| format!("\"*{seg}b{i}*\"")).collect();
+    let q = format!("any where a : ({})", entries.join(","));
+    let rule = timed("build", || Rule::builder().query(&q).build()).unwrap();
+    let value = json!({"a": "a".repeat(1024)});
+    let start = Instant::now();
+    for _ in 0..10 {
+        assert!(!timed("matches", || rule.matches(&value)));
+    }
+    assert!(timed("evaluate", || !rule.evaluate(&value).matched));
+    println!("1,000 patterns of 1 KB, 1 KB value: {:?} per match", start.elapsed() / 10);
+    let hit = json!({"a": format!("{}b999{}", "a".repeat(1000), "a".repeat(10))});
+    assert!(rule.matches(&hit));
+
+    // Over `max_pattern_bytes` (the query alone within its own limit): an error naming it, before
+    // the lists are compiled.
+    let entries: Vec<String> = (0..2000).map(|i| format!("\"*{seg}{i}*\"")).collect();
+    let q = format!("any where a : ({})", entries.join(","));
+    let limits = Limits { max_query_bytes: 4 << 20, ..Limits::default() };
+    let e = timed("build", || Rule::builder().query(&q).limits(limits.clone()).build()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert!(e.message().contains("max_pattern_bytes = 1048576"), "{e}");
+    // Raised, it compiles and stays linear.
+    let limits = Limits { max_pattern_bytes: 4 << 20, ..limits };
+    let rule = timed("build", || Rule::builder().query(&q).limits(limits).build()).unwrap();
+    assert!(!timed("matches", || rule.matches(&value)));
+
+    // The compile-time lint compares entries pairwise (up to 500 entries and 64 KiB of them),
+    // each comparison a linear match: a list of long entries compiles in bounded time.
+    let mut entries: Vec<String> = (0..250).map(|i| format!("\"*{seg}b{i}*\"")).collect();
+    entries.extend((0..250).map(|i| format!("\"{}{i}\"", "a".repeat(1000))));
+    let q = format!("any where a : ({})", entries.join(","));
+    timed("lint of 250 x 250 long entries", || Rule::builder().query(&q).build()).unwrap();
+}
+
+fn items(n: usize, entry: impl Fn(usize) -> Value) -> Vec<external_ip_lookup_rule::ExceptionItem> {
+    let items: Vec<Value> = (0..n).map(|i| json!({"name": format!("x{i}"), "entries": [entry(i)]})).collect();
+    external_ip_lookup_rule::exceptions_from_value(&Value::Array(items)).unwrap()
+}
+
+#[test]
+fn exceptions_are_bounded_in_items_entries_fields_and_patterns() {
+    let build =
+        |items, limits: Limits| timed("build", || Rule::builder().exceptions(items).limits(limits).build());
+    let name = |i: usize| json!({"field": "user.name", "operator": "included", "type": "match", "value": format!("u{i}")});
+    // 160,000 items: an error naming the limit, before they are compiled.
+    let e = build(items(160_000, name), Limits::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert!(e.message().contains("160000 exception items, over the limit max_exception_items = 1000"), "{e}");
+    // At the limit, a rule that evaluates in bounded time.
+    let rule = build(items(1000, name), Limits::default()).unwrap();
+    let hit: Value = serde_json::from_str(HIT).unwrap();
+    assert!(timed("matches", || rule.matches(&hit)));
+    let v = timed("evaluate", || rule.evaluate(&hit));
+    assert!(v.matched && v.exceptions.len() == 1000);
+    // Entries: one item of 20,000 `match_any` values counts 20,000.
+    let many = json!({"field": "user.name", "operator": "included", "type": "match_any",
+        "value": (0..20_000).map(|i| format!("u{i}")).collect::<Vec<_>>()});
+    let e = build(items(1, |_| many.clone()), Limits::default()).unwrap_err();
+    assert!(
+        e.message().contains("20000 exception entries, over the limit max_exception_entries = 10000"),
+        "{e}"
+    );
+    // Fields: 16,000 distinct exception fields count against max_query_fields.
+    let field = |i: usize| json!({"field": format!("f{i}"), "operator": "included", "type": "exists"});
+    let raised = Limits { max_exception_items: 20_000, max_exception_entries: 20_000, ..Limits::default() };
+    let e = build(items(16_000, field), raised.clone()).unwrap_err();
+    let read = 16_000 + Rule::default_rule().fields().len();
+    let expected = format!(
+        "the query and its exceptions read {read} distinct fields, over the limit max_query_fields = 1000"
+    );
+    assert!(e.message().contains(&expected), "{e}");
+    // Wildcard values count against max_pattern_bytes with the query's.
+    let long = |i: usize| json!({"field": "user.name", "operator": "included", "type": "wildcard", "value": format!("*{}{i}*", "a".repeat(2000))});
+    let e = build(items(600, long), Limits::default()).unwrap_err();
+    assert!(e.message().contains("max_pattern_bytes"), "{e}");
+    // Within the limits, a scan of a rule that reads 990 exception fields stays linear.
+    let rule = build(items(990, field), raised).unwrap();
+    let text = format!("{HIT}\n{MISS}\n").repeat(500);
+    let r = timed("scan", || rule.scan_ndjson(text.as_bytes()));
+    check_counts(text.as_bytes(), &r);
+    assert_eq!(r.counts.matched, 500);
+}
+
+/// 40,000 false positives: linear, and a true explanation when the values are too many.
+#[test]
+fn suggest_exception_on_40000_false_positives() {
+    let rule = Rule::default_rule();
+    let fp = |i: usize| {
+        let mut v: Value = serde_json::from_str(HIT).unwrap();
+        v["user"]["name"] = json!(format!("u{i}"));
+        v["process"]["command_line"] = json!(format!("x.exe --run {i}"));
+        v
+    };
+    let fps: Vec<Value> = (0..40_000).map(fp).collect();
+    let start = Instant::now();
+    let s = timed("suggest", || rule.suggest_exception(&fps, &[]));
+    println!("suggestException on 40,000 false positives: {:?}", start.elapsed());
+    // Every user name differs, but all share the user id and the executable.
+    let item = s.item.expect(&s.explanation);
+    assert_eq!(item.entries.iter().map(|e| e.field()).collect::<Vec<_>>(), ["user.id", "process.executable"]);
+    assert_eq!(s.suppressed.len(), 40_000);
+    // With distinct executables too, nothing fits, and the explanation says why for each candidate.
+    let fps: Vec<Value> = (0..40_000)
+        .map(|i| {
+            let mut v = fp(i);
+            v["process"]["executable"] = json!(format!("C:\\Temp\\x{i}.exe"));
+            v
+        })
+        .collect();
+    let s = timed("suggest", || rule.suggest_exception(&fps, &[]));
+    assert!(s.item.is_none());
+    let expected = "no exception fits: the false positives have more than 20 distinct values of user.name \
+        (user.name + process.command_line, user.name + process.executable, user.name + process.command_line + host.name, \
+        user.name + process.executable + host.name, user.name + process.executable + dns.question.name); \
+        the false positives have more than 20 distinct values of process.command_line (user.id + process.command_line, process.command_line); \
+        the false positives have more than 20 distinct values of process.executable (user.id + process.executable, \
+        process.executable + dns.question.name + host.name, process.executable)";
+    assert_eq!(s.explanation, expected);
+    // A false positive without a field says which.
+    let mut bare: Value = serde_json::from_str(HIT).unwrap();
+    bare["process"].as_object_mut().unwrap().remove("executable");
+    let s = rule.suggest_exception(&[bare], &[]);
+    assert!(
+        s.explanation.contains("false positive #1 has no user.name (user.name + process.command_line"),
+        "{}",
+        s.explanation
+    );
+    assert!(!s.explanation.contains("lack"), "{}", s.explanation);
+}

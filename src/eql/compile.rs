@@ -256,9 +256,11 @@ struct Compiler<'a> {
     locator: Locator<'a>,
 }
 
-/// Pairwise subsumption checks are quadratic in a list's length: past this many entries the
-/// `subsumed_entry` lint is skipped (duplicates are still reported). It only ever makes warnings.
+/// Pairwise subsumption checks are quadratic in a list's length: past this many entries, or this
+/// many bytes of entries, the `subsumed_entry` lint is skipped (duplicates are still reported).
+/// It only ever makes warnings.
 const MAX_LINT_PAIRWISE: usize = 500;
+const MAX_LINT_PAIRWISE_BYTES: usize = 64 << 10;
 
 /// Line and column of offsets that mostly increase, in time linear in the text overall (one
 /// `crate::error::Position::locate` per warning would be quadratic for a long list of flagged entries).
@@ -374,7 +376,8 @@ impl Compiler<'_> {
         // Folded once, not once per pair: the pairwise check runs at every compile, start-up
         // included.
         let folded: Vec<_> = texts.iter().map(|(t, _)| fold(t, case_insensitive)).collect();
-        let pairwise = texts.len() <= MAX_LINT_PAIRWISE;
+        let pairwise = texts.len() <= MAX_LINT_PAIRWISE
+            && texts.iter().map(|(t, _)| t.len()).sum::<usize>() <= MAX_LINT_PAIRWISE_BYTES;
         let mut seen = HashSet::new();
         for (i, (text, span)) in texts.iter().enumerate() {
             if !seen.insert(&folded[i]) {

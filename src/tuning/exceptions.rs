@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::eql::compile::{Warning, WarningKind};
+use crate::eql::pattern::{Syntax, Wildcard};
 use crate::eql::verdict::{Reason, ReasonKind, ReasonOp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::event::{Event, FieldPath, Item};
@@ -507,9 +508,35 @@ struct Entry {
 #[derive(Clone, Debug)]
 enum EntryTest {
     Terms(Vec<String>),
-    Wildcard(LuceneWildcard),
+    /// Lucene's wildcard query; `escapes` when the pattern has a `\` (for the lint).
+    Wildcard {
+        matcher: Wildcard,
+        escapes: bool,
+    },
     Exists,
     Nested(Vec<Entry>),
+}
+
+/// The size of `items` as the limits count it: entries (each sub-entry of a `nested` entry and each
+/// value of a `match_any` entry counted as one), and bytes of `wildcard` values. Deeper levels than
+/// one `nested` are not walked: they are an error.
+pub(crate) fn size(items: &[ExceptionItem]) -> (usize, usize) {
+    let (mut entries, mut bytes) = (0usize, 0usize);
+    let mut count = |e: &ExceptionEntry| match e {
+        ExceptionEntry::MatchAny { value, .. } => entries += value.len().max(1),
+        ExceptionEntry::Wildcard { value, .. } => {
+            entries += 1;
+            bytes += value.len();
+        }
+        _ => entries += 1,
+    };
+    for e in items.iter().flat_map(|i| &i.entries) {
+        count(e);
+        if let ExceptionEntry::Nested { entries: subs, .. } = e {
+            subs.iter().for_each(&mut count);
+        }
+    }
+    (entries, bytes)
 }
 
 /// Compiles items, checking each (an item built in Rust has not been through the reader).
@@ -562,7 +589,12 @@ fn compile_entry(e: &ExceptionEntry, parent: Option<&str>) -> Entry {
         }
         ExceptionEntry::Wildcard { value, .. } => {
             let op = pick(ReasonOp::Matches, ReasonOp::DoesNotMatch);
-            (EntryTest::Wildcard(LuceneWildcard::new(value)), op, format!("{full} {op} \"{value}\""))
+            let matcher = Wildcard::new(value, Syntax::Lucene, false);
+            (
+                EntryTest::Wildcard { matcher, escapes: value.contains('\\') },
+                op,
+                format!("{full} {op} \"{value}\""),
+            )
         }
         ExceptionEntry::Exists { .. } => {
             let op = pick(ReasonOp::Exists, ReasonOp::DoesNotExist);
@@ -586,35 +618,36 @@ fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
     let mut warn = |message: String| {
         warnings.push(Warning { kind: WarningKind::ExceptionNeverMatches, message, line: 0, column: 0 })
     };
-    for (i, a) in entries.iter().enumerate() {
-        for b in &entries[i + 1..] {
-            if a.field != b.field {
-                continue;
-            }
-            let absent_a = matches!(a.test, EntryTest::Exists) && a.excluded;
-            let absent_b = matches!(b.test, EntryTest::Exists) && b.excluded;
-            let needs_value = |e: &Entry| !e.excluded;
-            if (absent_a && needs_value(b)) || (absent_b && needs_value(a)) {
-                warn(format!(
-                    "exception \"{label}\" can never match: `{}` and `{}` contradict each other",
-                    a.text, b.text
-                ));
-            }
+    // An entry that needs a value of a field another entry needs absent: one warning per field,
+    // in time linear in the entries.
+    let absent = crate::distinct(
+        entries
+            .iter()
+            .filter(|e| e.excluded && matches!(e.test, EntryTest::Exists))
+            .map(|e| e.field.as_str()),
+    );
+    let mut reported = crate::distinct([]);
+    for e in entries.iter().filter(|e| !e.excluded) {
+        let field = e.field.as_str();
+        if absent.contains(field) && reported.insert(field) {
+            warn(format!(
+                "exception \"{label}\" can never match: `{}` and `{field} {}` contradict each other",
+                e.text,
+                ReasonOp::DoesNotExist
+            ));
         }
     }
     for e in entries {
-        if let EntryTest::Wildcard(w) = &e.test {
-            if w.source.contains('\\') {
-                warnings.push(Warning {
-                    kind: WarningKind::ExceptionWildcardBackslash,
-                    message: format!(
-                        "exception \"{label}\": in `{}` Elasticsearch's wildcard query reads each `\\` as an escape of the next character; write `\\\\` for a backslash",
-                        e.text
-                    ),
-                    line: 0,
-                    column: 0,
-                });
-            }
+        if let EntryTest::Wildcard { escapes: true, .. } = &e.test {
+            warnings.push(Warning {
+                kind: WarningKind::ExceptionWildcardBackslash,
+                message: format!(
+                    "exception \"{label}\": in `{}` Elasticsearch's wildcard query reads each `\\` as an escape of the next character; write `\\\\` for a backslash",
+                    e.text
+                ),
+                line: 0,
+                column: 0,
+            });
         }
     }
 }
@@ -714,7 +747,7 @@ fn entry_holds_relative(e: &Entry, obj: &dyn Event, max_depth: usize, parent: &F
 fn accepts(test: &EntryTest, value: &str) -> bool {
     match test {
         EntryTest::Terms(terms) => terms.iter().any(|t| t == value),
-        EntryTest::Wildcard(w) => w.is_match(value),
+        EntryTest::Wildcard { matcher, .. } => matcher.is_match(value),
         EntryTest::Exists => true,
         EntryTest::Nested(_) => false,
     }
@@ -768,69 +801,6 @@ fn reason(clause: String, op: ReasonOp, held: bool, kind: ReasonKind) -> Reason 
     }
 }
 
-/// A Lucene wildcard pattern as Elasticsearch's `wildcard` query reads it: `*` any run, `?` one
-/// code point, `\` escapes the next character; case-sensitive.
-#[derive(Clone, Debug)]
-struct LuceneWildcard {
-    source: String,
-    tokens: Vec<Tok>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Tok {
-    Star,
-    One,
-    Char(char),
-}
-
-impl LuceneWildcard {
-    fn new(pattern: &str) -> LuceneWildcard {
-        let mut tokens = Vec::new();
-        let mut chars = pattern.chars();
-        while let Some(c) = chars.next() {
-            tokens.push(match c {
-                '*' => Tok::Star,
-                '?' => Tok::One,
-                '\\' => Tok::Char(chars.next().unwrap_or('\\')),
-                c => Tok::Char(c),
-            });
-        }
-        LuceneWildcard { source: pattern.to_string(), tokens }
-    }
-
-    fn is_match(&self, value: &str) -> bool {
-        let v: Vec<char> = value.chars().collect();
-        let p = &self.tokens;
-        let (mut pi, mut vi) = (0, 0);
-        let mut star: Option<(usize, usize)> = None;
-        while vi < v.len() {
-            match p.get(pi) {
-                Some(Tok::Star) => {
-                    star = Some((pi, vi));
-                    pi += 1;
-                }
-                Some(Tok::One) => {
-                    pi += 1;
-                    vi += 1;
-                }
-                Some(Tok::Char(c)) if *c == v[vi] => {
-                    pi += 1;
-                    vi += 1;
-                }
-                _ => match star {
-                    Some((sp, sv)) => {
-                        pi = sp + 1;
-                        vi = sv + 1;
-                        star = Some((sp, sv + 1));
-                    }
-                    None => return false,
-                },
-            }
-        }
-        p[pi..].iter().all(|t| *t == Tok::Star)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,17 +829,6 @@ mod tests {
         {
             assert!(!close(word, typo), "{word} {typo}");
         }
-    }
-
-    #[test]
-    fn lucene_wildcards_escape_with_backslash() {
-        let w = LuceneWildcard::new(r"C:\\Tools\\*.exe");
-        assert!(w.is_match(r"C:\Tools\x.exe"));
-        assert!(!w.is_match(r"c:\tools\x.exe"), "case-sensitive");
-        let w = LuceneWildcard::new(r"C:\Tools\*");
-        assert!(w.is_match("C:Tools*"), "`\\T` is T and `\\*` a literal star");
-        assert!(!w.is_match(r"C:\Tools\x"));
-        assert!(LuceneWildcard::new("?:x").is_match("é:x"));
     }
 
     #[test]

@@ -67,11 +67,14 @@ pub(crate) fn suggest(rule: &Rule, false_positives: &[Value], true_positives: &[
     }
     let depth = rule.limits().max_event_depth;
     let mut conflicts = Vec::new();
-    let mut missing = Vec::new();
+    let mut unfit = Vec::new();
     for fields in CANDIDATES {
-        let Some(entries) = entries_for(fields, &alerting, false_positives, depth) else {
-            missing.push(fields.join(" + "));
-            continue;
+        let entries = match entries_for(fields, &alerting, false_positives, depth) {
+            Ok(entries) => entries,
+            Err(why) => {
+                unfit.push((why, fields.join(" + ")));
+                continue;
+            }
         };
         let item = ExceptionItem {
             item_id: None,
@@ -100,12 +103,20 @@ pub(crate) fn suggest(rule: &Rule, false_positives: &[Value], true_positives: &[
         s.item = Some(item);
         return s;
     }
+    // The reasons, each with the candidates it rules out, in the order they first apply.
+    let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
+    for (why, candidate) in unfit {
+        match reasons.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, cs)) => cs.push(candidate),
+            None => reasons.push((why, vec![candidate])),
+        }
+    }
+    let unfit: Vec<String> =
+        reasons.into_iter().map(|(why, cs)| format!("{why} ({})", cs.join(", "))).collect();
     s.explanation = if conflicts.is_empty() {
-        format!(
-            "no exception fits: the false positives lack the fields of every candidate ({})",
-            missing.join("; ")
-        )
+        format!("no exception fits: {}", unfit.join("; "))
     } else {
+        conflicts.extend(unfit);
         format!(
             "no exception separates the false positives from the true positives: {}",
             conflicts.join("; ")
@@ -114,18 +125,21 @@ pub(crate) fn suggest(rule: &Rule, false_positives: &[Value], true_positives: &[
     s
 }
 
-/// The entries matching the given false positives on `fields`, or `None` when one lacks a field or
-/// there are too many distinct values.
+/// The entries matching the given false positives on `fields`, or why there are none: a false
+/// positive lacks a field, or there are more than [`MAX_VALUES`] distinct values. Linear in the
+/// false positives: the count of distinct values stops past the maximum.
 fn entries_for(
     fields: &[&str],
     alerting: &[usize],
     events: &[Value],
     depth: usize,
-) -> Option<Vec<ExceptionEntry>> {
+) -> Result<Vec<ExceptionEntry>, String> {
     fields
         .iter()
         .map(|field| {
             let path = FieldPath::new(field);
+            // At most MAX_VALUES + 1 distinct values are kept: each new one is looked up among
+            // at most MAX_VALUES, so the count is linear in the false positives.
             let mut values: Vec<String> = Vec::new();
             for &i in alerting {
                 let mut first = None;
@@ -137,16 +151,20 @@ fn entries_for(
                         false
                     }
                 });
-                let v = first?;
+                let Some(v) = first else {
+                    return Err(format!("false positive #{} has no {field}", i + 1));
+                };
                 if !values.contains(&v) {
+                    if values.len() == MAX_VALUES {
+                        return Err(format!(
+                            "the false positives have more than {MAX_VALUES} distinct values of {field}"
+                        ));
+                    }
                     values.push(v);
                 }
             }
-            if values.len() > MAX_VALUES {
-                return None;
-            }
             let (field, operator) = (field.to_string(), Operator::Included);
-            Some(if values.len() == 1 {
+            Ok(if values.len() == 1 {
                 ExceptionEntry::Match { field, operator, value: values.remove(0) }
             } else {
                 ExceptionEntry::MatchAny { field, operator, value: values }
