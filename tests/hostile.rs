@@ -19,6 +19,7 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let out = f();
     let took = start.elapsed();
+    eprintln!("{what}: {took:?}");
     assert!(took < BOUND, "{what} took {took:?}");
     out
 }

@@ -51,6 +51,11 @@ pub enum Syntax {
     Lucene,
 }
 
+/// The most bytes of patterns one list may have for globset to build its automaton (about 10,000
+/// domain patterns): a list of 1 MB of long patterns took seconds to build, for no gain.
+#[cfg(feature = "globset")]
+const GLOBSET_MAX_BYTES: usize = 256 << 10;
+
 /// A compiled list of EQL wildcard patterns.
 #[derive(Clone, Debug)]
 pub struct PatternSet {
@@ -71,6 +76,12 @@ impl PatternSet {
     pub fn new<S: AsRef<str>>(patterns: &[S], case_insensitive: bool) -> Result<PatternSet> {
         let patterns: Vec<String> = patterns.iter().map(|p| p.as_ref().to_string()).collect();
         let compiled = patterns.iter().map(|p| Wildcard::new(p, Syntax::Eql, case_insensitive)).collect();
+        #[cfg(feature = "globset")]
+        if patterns.iter().map(String::len).sum::<usize>() > GLOBSET_MAX_BYTES {
+            // Past this size the automaton costs more to build than it saves: [`Wildcard`] alone
+            // decides, in linear time per pattern.
+            return Ok(PatternSet { patterns, case_insensitive, compiled, set: None, qmark: Vec::new() });
+        }
         #[cfg(feature = "globset")]
         {
             let mut builder = GlobSetBuilder::new();
