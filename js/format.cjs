@@ -68,23 +68,34 @@ const STAT_FIELDS = [
   ['domain', 'dns.question.name'],
 ];
 
+// Distinct values counted one by one, per field; the others are counted together, so that the
+// memory of a summary stays bounded whatever the input (10,000 values of ~40 bytes: ~1 MB a field).
+const MAX_DISTINCT = 10000;
+
 function newStats() {
-  return { host: {}, user: {}, process: {}, domain: {} };
+  return { host: new Map(), user: new Map(), process: new Map(), domain: new Map(), other: { host: 0, user: 0, process: 0, domain: 0 } };
+}
+
+function count(stats, key, name, n) {
+  const m = stats[key];
+  const had = m.get(name);
+  if (had !== undefined) m.set(name, had + n);
+  else if (m.size < MAX_DISTINCT) m.set(name, n);
+  else stats.other[key] += n;
 }
 
 function addToStats(stats, source) {
   for (const [key, path] of STAT_FIELDS) {
     const v = fieldValues(source, path).filter((x) => typeof x !== 'object');
-    const name = v.length ? v.map(String).join(', ') : '(none)';
-    const m = stats[key];
-    m[name] = (m[name] ?? 0) + 1;
+    count(stats, key, v.length ? v.map(String).join(', ') : '(none)', 1);
   }
 }
 
 function mergeStats(into, from) {
   if (!from) return into;
   for (const [key] of STAT_FIELDS) {
-    for (const [name, n] of Object.entries(from[key])) into[key][name] = (into[key][name] ?? 0) + n;
+    for (const [name, n] of from[key]) count(into, key, name, n);
+    into.other[key] += from.other[key];
   }
   return into;
 }
@@ -116,10 +127,10 @@ function summaryTable({ info, counts, stats, top = 15, replay }) {
     lines.push(`alerts        ${padStart(fmtInt(replay.alerts), 12)}  (replay of ${fmtInt(replay.executions.length)} executions)`);
   }
   for (const [key, path] of STAT_FIELDS) {
-    const entries = Object.entries(stats[key]).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const entries = [...stats[key]].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     lines.push('');
     lines.push(`Alerts by ${key} (${path})`);
-    if (entries.length === 0) {
+    if (entries.length === 0 && stats.other[key] === 0) {
       lines.push('  (no alerts)');
       continue;
     }
@@ -128,7 +139,10 @@ function summaryTable({ info, counts, stats, top = 15, replay }) {
     for (const [name, n] of entries.slice(0, top)) lines.push(`  ${padStart(fmtInt(n), width)}  ${name}`);
     if (entries.length > top) {
       const rest = entries.slice(top).reduce((a, [, n]) => a + n, 0);
-      lines.push(`  ${padStart(fmtInt(rest), width)}  (${entries.length - top} more)`);
+      lines.push(`  ${padStart(fmtInt(rest), width)}  (${fmtInt(entries.length - top)} more)`);
+    }
+    if (stats.other[key] > 0) {
+      lines.push(`  ${padStart(fmtInt(stats.other[key]), width)}  (values beyond the first ${fmtInt(MAX_DISTINCT)} distinct ones, counted together)`);
     }
   }
   if (replay) {
@@ -167,6 +181,7 @@ function replayTable(replay) {
 
 module.exports = {
   CSV_COLUMNS,
+  MAX_DISTINCT,
   addToStats,
   csvCell,
   csvHeader,
