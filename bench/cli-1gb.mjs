@@ -209,7 +209,7 @@ try {
       const alerts = summary ? summary[2] : '?';
       const mbs = gen.bytes / 1e6 / r.secs;
       const peakMb = r.peakKb / 1024;
-      const ok = r.code === 1 && events === gen.events && peakMb < limitMb;
+      const ok = r.code === 0 && events === gen.events && peakMb < limitMb;
       if (!ok) failed = true;
       const ratio = Number.isFinite(nativeMbs) ? `${(nativeMbs / mbs).toFixed(2)}x` : '-';
       console.log(

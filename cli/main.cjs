@@ -3,22 +3,24 @@
 // or in worker threads), writes alerts, verdicts, CSV or a summary, and accounts for every event.
 
 const fs = require('node:fs');
-const { Readable } = require('node:stream');
-const zlib = require('node:zlib');
+const os = require('node:os');
+const path = require('node:path');
 
 const { compileRule } = require('../js/node.cjs');
 const { HELP, UsageError, parseArgs } = require('./args.cjs');
-const { alertJson, ecsSource, makeAlertContext, splitHit } = require('../js/alert.cjs');
+const { alertJson, compactLine, ecsSource, makeAlertContext, splitHit } = require('../js/alert.cjs');
 const { Engine } = require('../js/engine.cjs');
-const { createFramer, detectFormat } = require('../js/framing.cjs');
+const { FormatDetector, createFramer } = require('../js/framing.cjs');
 const { addToStats, csvHeader, fmtInt, mergeStats, newStats, replayTable, summaryTable } = require('../js/format.cjs');
 const { replay } = require('./replay.cjs');
 const { BufferPool } = require('./buffers.cjs');
+const { InputError, decode, notJsonText, notRead } = require('./decode.cjs');
+const { expandInputs } = require('./inputs.cjs');
 
 const NAME = 'external-ip-lookup-rule';
-const HEAD_BYTES = 64 << 10;
-
-class InputError extends Error {}
+const IDLE_MS = 100; // a pipe quiet for this long has what it sent judged and written
+const FOLLOW_POLL_MS = 200;
+const ROTATED = Symbol('rotated');
 
 /** Resolves when `stream` drains (or closes, or fails: the 'error' handler reports that). */
 function drained(stream) {
@@ -34,6 +36,17 @@ function drained(stream) {
     stream.on('error', done);
   });
 }
+
+const sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      if (signal) signal.removeEventListener('abort', done);
+      resolve();
+    }
+    if (signal) signal.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * Chunks of a file, read into two reused buffers: the consumer copies each before asking for the
@@ -73,52 +86,64 @@ async function* streamChunks(stream, counter) {
 }
 
 /**
- * Decoded chunks: gunzipped when the data starts with gzip's magic bytes. A chunk is only valid
- * until the next one is asked for.
+ * Chunks of a file as it grows, as `tail -F`: at its end, waits and looks again; a file
+ * replaced by another (rotation: a new inode) is read to its end, then the new one from its
+ * start; a file truncated in place is read again from its start. Each such restart yields
+ * ROTATED. Ends when `signal` aborts (after reading what is there).
  */
-async function* decoded(chunks) {
-  const it = chunks[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  let done = false;
-  while (head.length < 2) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
+async function* followChunks(file, counter, signal, chunkSize = 256 << 10) {
+  const buf = Buffer.allocUnsafeSlow(chunkSize);
+  let fh = await fs.promises.open(file, 'r');
+  let st = await fh.stat();
+  let pos = 0;
+  const readToEnd = async function* () {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      counter.bytes += bytesRead;
+      yield buf.subarray(0, bytesRead);
     }
-    head = Buffer.concat([head, r.value]); // a copy: the reader reuses its buffer
-  }
-  if (head.length === 0) return;
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    async function* copies() {
-      yield head;
-      if (done) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield Buffer.from(r.value); // zlib holds on to its input for a while
+  };
+  try {
+    for (;;) {
+      yield* readToEnd();
+      if (signal.aborted) return;
+      await sleep(FOLLOW_POLL_MS, signal);
+      let now = null;
+      try {
+        now = await fs.promises.stat(file);
+      } catch {
+        now = null; // removed, and not (yet) replaced: keep reading the old one
+      }
+      if (now && (now.ino !== st.ino || now.dev !== st.dev)) {
+        yield* readToEnd(); // what was written just before the rotation
+        await fh.close();
+        fh = null;
+        try {
+          fh = await fs.promises.open(file, 'r');
+        } catch {
+          fh = null;
+        }
+        while (!fh && !signal.aborted) {
+          await sleep(FOLLOW_POLL_MS, signal);
+          try {
+            fh = await fs.promises.open(file, 'r');
+          } catch {
+            fh = null;
+          }
+        }
+        if (!fh) return;
+        st = await fh.stat();
+        pos = 0;
+        yield ROTATED;
+      } else if (now && now.size < pos) {
+        pos = 0;
+        yield ROTATED;
       }
     }
-    const gunzip = zlib.createGunzip();
-    const src = Readable.from(copies());
-    src.on('error', (e) => gunzip.destroy(e));
-    src.pipe(gunzip);
-    try {
-      for await (const chunk of gunzip) yield chunk;
-    } catch (err) {
-      if (err.code && err.code.startsWith('Z_')) throw new InputError(`gzip: ${err.message}`);
-      throw err;
-    } finally {
-      src.destroy(); // stops the reader (and closes the file) when the consumer stops early
-    }
-  } else {
-    yield head;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
+  } finally {
+    if (fh) await fh.close();
   }
 }
 
@@ -141,7 +166,6 @@ class Progress {
     this.start = Date.now();
     this.shown = false;
     this.timer = null;
-    this.state = { bytes: 0, events: 0, alerts: 0 };
   }
 
   begin(stateFn) {
@@ -179,12 +203,70 @@ class Progress {
 }
 
 /**
- * Runs the CLI. `io`: { stdin, stdout, stderr }. Resolves with the exit status.
+ * The matched events of a replay, held until the end: their text in a temporary file, only
+ * their timestamps and place in memory (about 150 bytes an event), so that memory does not grow
+ * with the events' size.
+ */
+class RecordStore {
+  constructor() {
+    this.records = [];
+    this.fd = null;
+    this.file = null;
+    this.size = 0;
+  }
+
+  add(r, seq) {
+    if (this.fd === null) {
+      this.file = path.join(os.tmpdir(), `${NAME}-replay-${process.pid}-${Date.now()}.ndjson`);
+      this.fd = fs.openSync(this.file, 'w+', 0o600);
+    }
+    const bytes = Buffer.from(r.text, 'utf8');
+    fs.writeSync(this.fd, bytes, 0, bytes.length, this.size);
+    this.records.push({ file: r.file, line: r.line, primaryPresent: r.primaryPresent, primary: r.primary, secondary: r.secondary, seq, off: this.size, len: bytes.length });
+    this.size += bytes.length;
+  }
+
+  text(rec) {
+    const buf = Buffer.allocUnsafe(rec.len);
+    fs.readSync(this.fd, buf, 0, rec.len, rec.off);
+    return buf.toString('utf8');
+  }
+
+  close() {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      fs.rmSync(this.file, { force: true });
+      this.fd = null;
+    }
+  }
+}
+
+/** References to the exception lists a Kibana export holds (for kibana.alert.rule.exceptions_list). */
+function exceptionListRefs(text) {
+  const refs = [];
+  for (const line of text.split('\n')) {
+    let o;
+    try {
+      o = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (o && typeof o === 'object' && typeof o.list_id === 'string' && o.item_id === undefined && !Array.isArray(o.entries) && o.type) {
+      refs.push({ id: o.id ?? o.list_id, list_id: o.list_id, namespace_type: o.namespace_type ?? 'single', type: o.type });
+    }
+  }
+  return refs;
+}
+
+/**
+ * Runs the CLI. `io`: { stdin, stdout, stderr, env }. Resolves with the exit status: 0 alerts
+ * found, 1 none, 2 an error (as grep).
  */
 async function main(argv, io = {}) {
   const stdin = io.stdin ?? process.stdin;
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
   const err = (msg) => stderr.write(`${NAME}: ${msg}\n`);
 
   let opts;
@@ -200,10 +282,16 @@ async function main(argv, io = {}) {
     stdout.write(HELP);
     return 0;
   }
+  if (opts.version) {
+    stdout.write(`${NAME} ${require('../package.json').version}\n`);
+    return 0;
+  }
+  for (const n of opts.notes) err(`note: ${n}`);
 
   // The rule.
   const ruleOptions = {};
-  if (opts.version !== undefined) ruleOptions.version = opts.version;
+  let exceptionsList;
+  if (opts.ruleVersion !== undefined) ruleOptions.version = opts.ruleVersion;
   try {
     if (opts.queryFile !== undefined) ruleOptions.query = fs.readFileSync(opts.queryFile, 'utf8');
     if (opts.exceptions !== undefined) {
@@ -215,9 +303,10 @@ async function main(argv, io = {}) {
         parsed = undefined;
       }
       ruleOptions.exceptions = Array.isArray(parsed) ? parsed : text;
+      exceptionsList = exceptionListRefs(text);
     }
   } catch (e) {
-    err(`cannot read ${e.path ?? 'file'}: ${e.message}`);
+    err(`cannot read ${e.path ?? 'file'}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     return 2;
   }
   if (opts.addDomains.length) ruleOptions.addDomains = opts.addDomains;
@@ -227,7 +316,6 @@ async function main(argv, io = {}) {
   try {
     rule = compileRule(ruleOptions);
   } catch (e) {
-    const where = e.line !== undefined ? ` (line ${e.line}, column ${e.column})` : '';
     const unknown = /unknown option `(\w+)`/.exec(e.message);
     if (unknown) {
       const flag = {
@@ -237,40 +325,77 @@ async function main(argv, io = {}) {
         input: '--input',
       }[unknown[1]];
       err(`${flag ?? unknown[1]} is not supported by this build of the rule engine (${e.message})`);
+    } else if (e.line !== undefined && opts.queryFile !== undefined && e.code === 'syntax') {
+      // file:line:column: message, then the excerpt with its caret.
+      const [first, ...rest] = String(e.message).split('\n');
+      stderr.write(`${opts.queryFile}:${e.line}:${e.column}: ${first.replace(/ at line \d+ column \d+$/, '')}\n`);
+      if (rest.length) stderr.write(`${rest.join('\n')}\n`);
     } else {
+      const where = e.line !== undefined ? ` (line ${e.line}, column ${e.column})` : '';
       err(`cannot compile the rule${where}: ${e.message}`);
     }
     return 2;
   }
   const info = rule.info;
   const customized = ruleOptions.query !== undefined || ruleOptions.addDomains !== undefined || ruleOptions.addExcludedExecutables !== undefined;
-  const alertOptions = { ruleUuid: opts.ruleUuid, spaceId: opts.space, index: opts.index, customized };
+  const alertOptions = {
+    ruleUuid: opts.ruleUuid,
+    spaceId: opts.space,
+    index: opts.index,
+    alertsIndex: opts.alertsIndex,
+    customized,
+    exceptionsList,
+  };
+
+  // The output.
+  let out = stdout;
+  if (opts.output !== undefined) {
+    try {
+      out = fs.createWriteStream(null, { fd: fs.openSync(opts.output, 'w') });
+    } catch (e) {
+      err(`cannot write ${opts.output}: ${e.code === 'ENOENT' ? 'no such directory' : e.message}`);
+      return 2;
+    }
+  }
+  const atTerminal = opts.output === undefined && Boolean(stdout.isTTY);
+  const format = opts.format ?? (atTerminal ? 'compact' : 'alerts');
+  const color = opts.color === 'always' || (opts.color === 'auto' && atTerminal && !env.NO_COLOR);
   const now = opts.now ?? new Date().toISOString();
-  const output = opts.replay ? 'replay' : opts.format;
+  const output = opts.quiet && !opts.replay ? 'none' : opts.replay ? 'replay' : format;
   const engineOptions = {
     output,
     strict: Boolean(opts.strict),
-    stats: opts.format === 'summary',
+    stats: format === 'summary',
     alert: alertOptions,
     now,
+    color,
     inputMode: ruleOptions.input ?? 'ecs',
   };
   const engine = new Engine(rule, { ...engineOptions, serialize: true });
 
   // The inputs.
-  const sources = opts.files.length ? opts.files : ['-'];
-  if (opts.files.length === 0 && stdin.isTTY) {
+  let sources;
+  const inputErrors = [];
+  const notes = [];
+  if (opts.follow !== undefined) {
+    sources = [{ path: opts.follow, explicit: true }];
+  } else {
+    const { inputs, errors } = expandInputs(opts.files);
+    sources = opts.files.length ? inputs : [{ path: '-', explicit: true }];
+    inputErrors.push(...errors);
+  }
+  if (opts.files.length === 0 && opts.follow === undefined && stdin.isTTY) {
     err('no input: give FILEs, or pipe events to standard input (see --help)');
     return 2;
   }
   let totalBytes = 0;
-  for (const f of sources) {
-    if (f === '-') {
+  for (const s of sources) {
+    if (s.path === '-' || opts.follow !== undefined) {
       totalBytes = -Infinity;
       continue;
     }
     try {
-      const st = fs.statSync(f);
+      const st = fs.statSync(s.path);
       if (st.isFile()) totalBytes += st.size;
     } catch {
       // reported when the file is opened
@@ -279,42 +404,61 @@ async function main(argv, io = {}) {
 
   // State.
   const counts = { lines: 0, matched: 0, unmatched: 0, rejected: 0, blank: 0 };
+  const perSource = sources.map(() => ({ lines: 0, matched: 0, unmatched: 0 }));
   const rejections = [];
   let rejectionCount = 0;
-  const inputErrors = [];
   const stats = newStats();
-  const records = [];
+  const store = output === 'replay' ? new RecordStore() : null;
   let seq = 0;
-  let stopped = false;
-  let broken = false; // stdout closed (EPIPE)
+  let stopped = false; // --strict stopped, or -q found an alert
+  let strictStop = false;
+  let broken = false; // the output closed (EPIPE)
   let outputs = 0; // alerts, or matches for verdicts/csv
   const counter = { bytes: 0 };
   const started = Date.now();
 
   let outputError = null;
-  const onStdoutError = (e) => {
+  const onOutError = (e) => {
     broken = true;
     if (e.code !== 'EPIPE') outputError = e;
   };
-  stdout.on('error', onStdoutError);
+  out.on('error', onOutError);
 
   async function write(text) {
-    if (!text || broken) return;
-    if (!stdout.write(text)) await drained(stdout);
+    if (!text || broken || opts.quiet) return;
+    if (!out.write(text)) await drained(out);
   }
 
-  async function handle(res) {
+  // One batch's result, its output written piece by piece.
+  async function handle(job) {
+    let res;
+    if (job.parts) {
+      for await (const piece of job.parts()) if (!stopped) await write(piece);
+      res = await job.result;
+    } else {
+      const it = job.iterator;
+      let r;
+      while (!(r = it.next()).done) if (!stopped) await write(r.value);
+      res = r.value;
+    }
     if (stopped) return;
     for (const k of Object.keys(counts)) counts[k] += res.counts[k] ?? 0;
+    const ps = perSource[job.source];
+    ps.lines += res.counts.lines;
+    ps.matched += res.counts.matched;
+    ps.unmatched += res.counts.unmatched;
     for (const e of res.errors) {
       rejectionCount++;
       if (rejections.length < opts.maxErrors) rejections.push(e);
     }
     if (res.stats) mergeStats(stats, res.stats);
-    if (res.records) for (const r of res.records) records.push({ ...r, seq: seq++ });
+    if (res.records) for (const r of res.records) store.add(r, seq++);
     outputs += res.counts.matched ?? 0;
-    await write(res.text);
-    if (res.stopped) stopped = true;
+    if (res.stopped) {
+      stopped = true;
+      strictStop = true;
+    }
+    if (opts.quiet && !opts.replay && outputs > 0) stopped = true;
   }
 
   const progress = new Progress(stderr, opts.progress, totalBytes > 0 ? totalBytes : 0);
@@ -331,176 +475,277 @@ async function main(argv, io = {}) {
   }
   const pending = [];
 
-  function rejectResult(file, line, message) {
+  function rejectResult(item, file) {
+    const error = { file, line: item.line, column: item.column ?? 1, message: item.message };
     const res = {
       counts: { lines: 1, matched: 0, unmatched: 0, rejected: 1, blank: 0 },
-      errors: [{ file, line, message }],
+      errors: [error],
       stopped: Boolean(opts.strict),
-      text: '',
     };
-    if (output === 'verdicts' || output === 'csv') res.text = engine._rejectedItem(file, line, message);
-    return res;
+    const text = output === 'verdicts' || output === 'csv' ? engine._rejectedItem(error) : '';
+    return { iterator: (function* () { if (text) yield text; return res; })() };
   }
 
-  async function submit(item, file) {
+  async function submit(item, file, source) {
     if (item.type === 'error') {
       inputErrors.push(`${file}:${item.line}: ${item.message}`);
       return;
     }
-    let p;
+    let job;
     if (item.type === 'reject') {
-      p = Promise.resolve(rejectResult(file, item.line, item.message));
+      job = rejectResult(item, file);
     } else if (pool) {
-      p = pool.run({ ...item, file });
+      job = pool.run({ ...item, file });
     } else {
-      const res = engine.processBatch({ ...item, file });
+      // On this thread: judged (and written) now; the batch's buffer is free after.
+      await handle({ iterator: engine.judge({ ...item, file }), source });
       buffers.give(item.bytes.buffer);
-      await handle(res);
       return;
     }
-    pending.push(p);
-    while (pending.length > maxInFlight && !stopped) await handle(await pending.shift());
+    job.source = source;
+    pending.push(job);
+    while (pending.length > maxInFlight && !stopped) await handle(pending.shift());
   }
 
   async function drain() {
-    while (pending.length && !stopped) await handle(await pending.shift());
+    while (pending.length && !stopped) await handle(pending.shift());
   }
 
   if (output === 'csv') await write(csvHeader());
 
+  // Follow: until interrupted.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  if (opts.follow !== undefined) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
   let stdinUsed = false;
   try {
-    for (const f of sources) {
+    for (let si = 0; si < sources.length; si++) {
       if (stopped || broken) break;
-      const name = f === '-' ? '<stdin>' : f;
+      const src = sources[si];
+      const name = src.path === '-' ? '<stdin>' : src.path;
+      const follow = opts.follow !== undefined;
       let chunks;
-      if (f === '-') {
+      let live = follow;
+      if (src.path === '-') {
         if (stdinUsed) continue;
         stdinUsed = true;
         chunks = streamChunks(stdin, counter);
+        live = true;
+      } else if (follow) {
+        chunks = followChunks(src.path, counter, abort.signal);
       } else {
-        chunks = fileChunks(f, counter);
+        chunks = fileChunks(src.path, counter);
+        try {
+          live = !fs.statSync(src.path).isFile(); // a FIFO, a device: data comes when it comes
+        } catch {
+          live = false;
+        }
       }
       let framer = null;
+      let detector = null;
       let head = [];
-      let headLen = 0;
-      const startFramer = async () => {
-        const all = Buffer.concat(head, headLen);
-        head = null;
-        const format = opts.inputFormat === 'auto' ? detectFormat(all) : opts.inputFormat;
-        framer = createFramer(format, { batchBytes: opts.batchSize, pool: buffers });
-        for (const item of framer.push(all)) await submit(item, name);
+      const restart = () => {
+        framer = null;
+        detector = opts.inputFormat === 'auto' ? new FormatDetector() : null;
+        head = [];
       };
-      try {
-        for await (const chunk of decoded(chunks)) {
-          if (stopped || broken) break;
-          if (!framer) {
-            head.push(Buffer.from(chunk));
-            headLen += chunk.length;
-            if (headLen >= HEAD_BYTES) await startFramer();
-            continue;
+      restart();
+      let skipped = false;
+      const startFramer = async (fmt) => {
+        const all = Buffer.concat(head);
+        head = null;
+        detector = null;
+        const why = notJsonText(all, fmt, name);
+        if (why) {
+          if (!src.explicit) {
+            notes.push(`${name}: skipped: ${why}`);
+            skipped = true;
+            return;
           }
+          throw new InputError(why);
+        }
+        framer = createFramer(fmt, { batchBytes: opts.batchSize, pool: buffers });
+        for (const item of framer.push(all)) await submit(item, name, si);
+      };
+      const onChunk = async (chunk) => {
+        if (framer) {
           for (const item of framer.push(chunk)) {
-            await submit(item, name);
+            await submit(item, name, si);
             if (stopped) break;
           }
+          return;
         }
-        if (!framer && head) await startFramer();
-        if (!stopped && !broken) for (const item of framer.end()) await submit(item, name);
+        head.push(Buffer.from(chunk));
+        const fmt = detector ? detector.push(chunk) : opts.inputFormat;
+        if (fmt) await startFramer(fmt);
+      };
+      const endFramer = async () => {
+        if (!framer && head && head.length) await startFramer(detector ? detector.end() : opts.inputFormat);
+        if (framer && !stopped && !broken) for (const item of framer.end()) await submit(item, name, si);
+      };
+      // A live input gone quiet: what is complete goes out now, not when a batch fills.
+      const onIdle = async () => {
+        if (!framer && head && head.some((b) => b.includes(0x0a))) await startFramer(detector ? detector.end() : opts.inputFormat);
+        if (framer) for (const item of framer.flush()) await submit(item, name, si);
+        await drain();
+      };
+      const it = (follow ? chunks : decode(chunks, name))[Symbol.asyncIterator]();
+      try {
+        let next = it.next();
+        let first = true;
+        for (;;) {
+          let r;
+          if (live && (framer?.buffered || (head && head.length) || pending.length)) {
+            let timer;
+            const idle = new Promise((resolve) => (timer = setTimeout(() => resolve(null), IDLE_MS)));
+            r = await Promise.race([next, idle]);
+            clearTimeout(timer);
+            if (r === null) {
+              await onIdle();
+              if (stopped || broken) break;
+              continue;
+            }
+          } else {
+            r = await next;
+          }
+          if (r.done) break;
+          if (r.value === ROTATED) {
+            await endFramer();
+            restart();
+          } else {
+            if (first && follow) {
+              const why = notRead(r.value, name) ?? (r.value[0] === 0x1f && r.value[1] === 0x8b ? 'gzip-compressed data cannot be followed' : null);
+              if (why) throw new InputError(why);
+            }
+            first = false;
+            await onChunk(r.value);
+          }
+          if (stopped || broken || skipped) break;
+          next = it.next();
+        }
+        if (!stopped && !broken && !skipped) await endFramer();
       } catch (e) {
-        if (e instanceof InputError && !stopped && !broken) {
+        if (e instanceof InputError && !stopped && !broken && !skipped) {
           // What was decoded before the error is still read, so nothing is lost: its complete
           // events are judged and a line cut off by the error is rejected with its reason.
           try {
-            if (!framer && head) await startFramer();
-            if (framer) for (const item of framer.end()) await submit(item, name);
+            if (head || framer) await endFramer();
           } catch (inner) {
             if (!(inner instanceof InputError)) throw inner;
           }
         }
         if (e instanceof InputError || (e.code && e.syscall)) {
-          inputErrors.push(`${name}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+          const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+          inputErrors.push(`${name}: ${why}`);
         } else {
           throw e;
         }
+      } finally {
+        if (it.return) await it.return().catch(() => {});
       }
     }
     await drain();
   } finally {
     progress.end();
     if (pool) await pool.close();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  // Inputs that held no event at all: an error for those named, a note for those found.
+  if (!(opts.quiet && outputs > 0) && !strictStop) {
+    sources.forEach((s, i) => {
+      const ps = perSource[i];
+      if (ps.lines > 0 && ps.matched + ps.unmatched === 0) {
+        const name = s.path === '-' ? '<stdin>' : s.path;
+        const why = `no JSON event in it: all ${fmtInt(ps.lines)} ${ps.lines === 1 ? 'line was' : 'lines were'} rejected`;
+        if (s.explicit) inputErrors.push(`${name}: ${why}`);
+        else notes.push(`${name}: ${why}`);
+      }
+    });
   }
 
   // Replay: executions, alerts.
   let replayResult = null;
   if (output === 'replay' && !broken) {
     try {
-      replayResult = replay(records, info);
+      replayResult = replay(store.records, info);
     } catch (e) {
+      store.close();
       err(e.message);
       return 2;
     }
-    const ctx = makeAlertContext(info, alertOptions);
+    const ctx = makeAlertContext(info, { ...alertOptions, fields: rule.fields });
     const replayStats = newStats();
-    for (const { record, execution } of replayResult.alerts) {
-      const doc = JSON.parse(record.text);
-      const verdict = rule.evaluate(record.text);
-      addToStats(replayStats, ecsSource(splitHit(doc).source, verdict));
-      if (opts.format === 'alerts') {
-        const alert = alertJson(ctx, doc, {
-          text: record.text,
-          verdict,
-          file: record.file,
-          line: record.line,
-          now: execution.started_at,
-          execution,
-        });
-        await write(`${alert}\n`);
+    try {
+      for (const { record, execution } of replayResult.alerts) {
+        const text = store.text(record);
+        const doc = JSON.parse(text);
+        const verdict = rule.evaluate(text);
+        addToStats(replayStats, ecsSource(splitHit(doc).source, verdict));
+        const o = { text, verdict, file: record.file, line: record.line, now: execution.started_at, execution };
+        if (format === 'alerts') await write(`${alertJson(ctx, doc, o)}\n`);
+        else if (format === 'compact') await write(`${compactLine(ctx, doc, o, color)}\n`);
       }
+    } finally {
+      store.close();
     }
     mergeStats(stats, replayStats);
     outputs = replayResult.alerts.length;
   }
 
-  if (opts.format === 'summary' && !broken) {
+  if (store) store.close();
+
+  if (format === 'summary' && !broken) {
     const replaySummary = replayResult && { ...replayResult, alerts: replayResult.alerts.length };
     await write(summaryTable({ info, counts, stats, replay: replaySummary }));
   }
+  if (out !== stdout) await new Promise((resolve) => out.end(resolve));
 
   // The final summary, on stderr.
-  const secs = (Date.now() - started) / 1000;
-  const files = sources.length === 1 ? (sources[0] === '-' ? 'standard input' : '1 file') : `${sources.length} inputs`;
-  let line = `${fmtInt(counts.lines)} events read from ${files} (${humanBytes(counter.bytes)} in ${secs.toFixed(2)} s`;
-  if (secs > 0 && counts.lines > 0) line += `, ${fmtInt(Math.round(counts.lines / secs))} events/s`;
-  line += `): ${fmtInt(counts.matched)} matched, ${fmtInt(counts.unmatched)} not matched, ${fmtInt(counts.rejected)} rejected`;
-  if (counts.blank) line += `; ${fmtInt(counts.blank)} blank ${counts.blank === 1 ? 'line' : 'lines'} skipped`;
-  err(line);
-  if (replayResult) {
-    const cut = replayResult.executions.reduce((a, e) => a + e.cut, 0);
-    err(
-      `replay: ${fmtInt(replayResult.alerts.length)} alerts from ${fmtInt(replayResult.executions.length)} executions; ${fmtInt(cut)} events cut by max_signals (${replayResult.maxSignals})`,
-    );
-    for (const l of replayTable(replayResult)) stderr.write(`${l}\n`);
-    for (const e of replayResult.executions) {
-      if (e.max_signals_reached) {
-        err(
-          `replay: execution at ${e.started_at}: ${fmtInt(e.in_window)} matching events in its window, ${fmtInt(e.in_window - e.cut)} returned, ${fmtInt(e.cut)} cut: ${e.warning}`,
-        );
+  if (!opts.quiet) {
+    const secs = (Date.now() - started) / 1000;
+    const files = sources.length === 1 ? (sources[0].path === '-' ? 'standard input' : '1 file') : `${fmtInt(sources.length)} inputs`;
+    let line = `${fmtInt(counts.lines)} events read from ${files} (${humanBytes(counter.bytes)} in ${secs.toFixed(2)} s`;
+    if (secs > 0 && counts.lines > 0) line += `, ${fmtInt(Math.round(counts.lines / secs))} events/s`;
+    line += `): ${fmtInt(counts.matched)} matched, ${fmtInt(counts.unmatched)} not matched, ${fmtInt(counts.rejected)} rejected`;
+    if (counts.blank) line += `; ${fmtInt(counts.blank)} blank ${counts.blank === 1 ? 'line' : 'lines'} skipped`;
+    err(line);
+    if (replayResult) {
+      const cut = replayResult.executions.reduce((a, e) => a + e.cut, 0);
+      err(
+        `replay: ${fmtInt(replayResult.alerts.length)} alerts from ${fmtInt(replayResult.executions.length)} executions; ${fmtInt(cut)} events cut by max_signals (${replayResult.maxSignals})`,
+      );
+      for (const l of replayTable(replayResult)) stderr.write(`${l}\n`);
+      for (const e of replayResult.executions) {
+        if (e.max_signals_reached) {
+          err(
+            `replay: execution at ${e.started_at}: ${fmtInt(e.in_window)} matching events in its window, ${fmtInt(e.in_window - e.cut)} returned, ${fmtInt(e.cut)} cut: ${e.warning}`,
+          );
+        }
       }
     }
+    if (rejectionCount > 0) {
+      for (const r of rejections) stderr.write(`${r.file}:${r.line}:${r.column}: ${r.message}\n`);
+      if (rejectionCount > rejections.length) err(`... and ${fmtInt(rejectionCount - rejections.length)} more rejected`);
+    }
+    for (const n of notes) err(`note: ${n}`);
   }
-  if (rejectionCount > 0) {
-    for (const r of rejections) stderr.write(`${r.file}:${r.line}: ${r.message}\n`);
-    if (rejectionCount > rejections.length) err(`... and ${fmtInt(rejectionCount - rejections.length)} more rejected`);
-  }
-  if (stopped) err('stopped at the first rejected line (--strict)');
+  if (strictStop) err('stopped at the first rejected line (--strict)');
   for (const m of inputErrors) err(`error: ${m}`);
   if (outputError) err(`error: cannot write the output: ${outputError.message}`);
-  else if (broken) err('standard output was closed; stopped');
+  else if (broken) err('the output was closed; stopped');
 
-  stdout.removeListener('error', onStdoutError);
-  if (inputErrors.length || stopped || outputError) return 2;
-  return outputs > 0 ? 1 : 0;
+  out.removeListener('error', onOutError);
+  // As grep: 0 when something was found, 1 when nothing was, 2 on an error (with -q, an alert
+  // found wins over errors).
+  if (opts.quiet && outputs > 0) return 0;
+  if (inputErrors.length || strictStop || outputError) return 2;
+  return outputs > 0 ? 0 : 1;
 }
 
 module.exports = { main };

@@ -25,6 +25,8 @@
 const MAX_SIGNALS_WARNING =
   'This rule reached the maximum alert limit for the rule execution. Some alerts were not created.';
 
+const MAX_TIME = 8.64e15;
+
 const UNITS = { s: 1000, m: 60000, h: 3600000, d: 86400000 };
 
 function parseDuration(text, what) {
@@ -76,6 +78,12 @@ function replay(records, info, { phaseMs = 0, examples = 10 } = {}) {
     }
     if (Number.isNaN(r.secondary)) {
       place(r, 'no @timestamp, the field the EQL search orders events by');
+      continue;
+    }
+    // A Date holds 8.64e15 ms either side of the epoch; Elasticsearch would not have indexed
+    // such an event's date either.
+    if (Math.abs(t) > MAX_TIME - lookbackMs || Math.abs(r.secondary) > MAX_TIME) {
+      place(r, `${Math.abs(t) > MAX_TIME - lookbackMs ? (r.primaryPresent ? primaryName : '@timestamp') : '@timestamp'} is out of the range of dates`);
       continue;
     }
     const first = Math.ceil((t - phaseMs) / intervalMs);

@@ -15,11 +15,12 @@ export const NOW = '2024-06-01T12:00:00.000Z';
 
 /**
  * Runs the CLI: resolves { status, stdout, stderr }. `input` (string or Buffer) is piped to
- * stdin; without it, stdin is closed empty (a pipe, never a terminal).
+ * stdin; without it, stdin is closed empty (a pipe, never a terminal). `nodeArgs` go to node
+ * (e.g. a heap limit, to show that memory stays bounded).
  */
-export function run(args, { input, cwd = root, env } = {}) {
+export function run(args, { input, cwd = root, env, nodeArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -64,6 +65,11 @@ export function fixtureEvents() {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l));
+}
+
+/** The first matching event of the fixtures, as one NDJSON line (no line break). */
+export function matchingLine() {
+  return fs.readFileSync(fixture('events.ndjson'), 'utf8').split('\n')[0];
 }
 
 /** A matching event, with overrides of @timestamp, event.ingested, event.id and host.name. */

@@ -39,12 +39,12 @@ function parseCsv(text) {
 describe('output formats', () => {
   it('alerts (default): one NDJSON alert document per matching event', async () => {
     const r = await run(['scan', '--now', NOW, fixture('events.ndjson')]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 0);
     const alerts = records(r.stdout);
     assert.equal(alerts.length, 3);
     for (const a of alerts) {
       assert.equal(a['@timestamp'], NOW);
-      assert.equal(a.event.kind, 'signal');
+      assert.equal(a['event.kind'], 'signal');
       assert.equal(a['kibana.alert.rule.rule_id'], RULE_ID);
       assert.match(a['kibana.alert.uuid'], /^[0-9a-f]{64}$/);
     }
@@ -54,7 +54,7 @@ describe('output formats', () => {
   it('verdicts: one line per input event, non-matches and rejections included', async () => {
     const file = fixture('malformed.ndjson');
     const r = await run(['scan', '-f', 'verdicts', file]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 0);
     const v = records(r.stdout);
     const c = summaryCounts(r.stderr);
     assert.equal(v.length, c.read);
@@ -85,7 +85,7 @@ describe('output formats', () => {
 
   it('csv: a header and one row per input event, quoted as RFC 4180', async () => {
     const r = await run(['scan', '-f', 'csv', fixture('malformed.ndjson')]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 0);
     const rows = parseCsv(r.stdout);
     assert.deepEqual(rows[0], [
       'file',
@@ -128,7 +128,7 @@ describe('output formats', () => {
 
   it('summary: a table of counts by host, user, process and domain', async () => {
     const r = await run(['scan', '-f', 'summary', fixture('events.ndjson'), fixture('events.json')]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 0);
     const out = r.stdout;
     assert.match(out, /^External IP Lookup from Non-Browser Process \(rule 1d72d014-e2ab-4707-b056-9b96abe7b511, version 102, severity low\)$/m);
     assert.match(out, /^events read +10$/m);
@@ -154,13 +154,18 @@ describe('output formats', () => {
     }
   });
 
-  it('--version selects the rule version', async () => {
-    const r = await run(['scan', '--version', '4', fixture('events.ndjson')]);
+  it('--rule-version selects the rule version; --version VALUE still does, with a deprecation note', async () => {
+    const r = await run(['scan', '--rule-version', '4', fixture('events.ndjson')]);
     const alerts = records(r.stdout);
     assert.equal(alerts[0]['kibana.alert.rule.version'], 4);
     assert.equal(alerts[0]['kibana.alert.rule.name'], 'External IP Lookup fron Non-Browser Process');
-    const r108 = await run(['scan', '--version', '108', fixture('events.ndjson')]);
-    assert.equal(records(r108.stdout)[0]['kibana.alert.building_block_type'], 'default');
+    assert.doesNotMatch(r.stderr, /deprecated/);
+    for (const args of [['--version', '108'], ['--version=108']]) {
+      const r108 = await run(['scan', ...args, fixture('events.ndjson')]);
+      assert.equal(r108.status, 0, r108.stderr);
+      assert.equal(records(r108.stdout)[0]['kibana.alert.building_block_type'], 'default');
+      assert.match(r108.stderr, /note: --version VALUE is deprecated: use --rule-version VALUE/);
+    }
   });
 
   it('--query-file replaces the query', async () => {
@@ -185,21 +190,32 @@ describe('output formats', () => {
   });
 });
 
-describe('exit status', () => {
-  it('is 0 without alerts', async () => {
+describe('exit status (as grep: 0 alerts found, 1 none, 2 error)', () => {
+  it('is 0 with alerts, and with matches in verdicts and csv', async () => {
+    assert.equal((await run(['scan', fixture('events.ndjson')])).status, 0);
+    for (const f of ['verdicts', 'csv', 'summary', 'bulk', 'compact']) {
+      assert.equal((await run(['scan', '-f', f, fixture('events.ndjson')])).status, 0, f);
+    }
+  });
+
+  it('is 1 without alerts', async () => {
     const r = await run(['scan', fixture('no-match.ndjson')]);
-    assert.equal(r.status, 0);
+    assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
+    assert.equal((await run(['scan', '-f', 'verdicts', fixture('no-match.ndjson')])).status, 1);
   });
 
-  it('is 1 with alerts', async () => {
-    assert.equal((await run(['scan', fixture('events.ndjson')])).status, 1);
-  });
-
-  it('is 0 for empty input', async () => {
+  it('is 1 for empty input', async () => {
     const r = await run(['scan'], { input: '' });
-    assert.equal(r.status, 0);
+    assert.equal(r.status, 1);
     assert.deepEqual(summaryCounts(r.stderr), { read: 0, matched: 0, unmatched: 0, rejected: 0 });
+  });
+
+  it('works in a shell condition: `scan FILE && echo alerts`', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const sh = (file) => spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" scan -q "${file}" && echo alerts || echo none`], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(sh(fixture('events.ndjson')), 'alerts');
+    assert.equal(sh(fixture('no-match.ndjson')), 'none');
   });
 
   it('is 2 for usage errors', async () => {
@@ -211,9 +227,11 @@ describe('exit status', () => {
       ['scan', '--input-format', 'yaml'],
       ['scan', '--workers', 'many'],
       ['scan', '--workers', '0'],
-      ['scan', '--version'],
+      ['scan', '--rule-version'],
       ['scan', '--replay', '-f', 'csv'],
       ['scan', '--now', 'yesterday'],
+      ['scan', '--color', 'sometimes'],
+      ['scan', '--follow', 'x', 'y'],
     ]) {
       const r = await run(args, { input: '' });
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -221,7 +239,7 @@ describe('exit status', () => {
     }
   });
 
-  it('is 2 for input errors, after reading the other inputs', async () => {
+  it('is 2 for input errors, after reading the other inputs, even with alerts', async () => {
     const r = await run(['scan', fixture('events.ndjson'), fixture('no-such-file.ndjson')]);
     assert.equal(r.status, 2);
     assert.equal(records(r.stdout).length, 3);
@@ -229,18 +247,39 @@ describe('exit status', () => {
   });
 
   it('is 2 for a rule that does not compile', async () => {
-    const r = await run(['scan', '--version', '999', fixture('events.ndjson')]);
+    const r = await run(['scan', '--rule-version', '999', fixture('events.ndjson')]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /cannot compile the rule/);
   });
 
-  it('--help prints usage with examples, exit 0', async () => {
+  it('-q writes nothing and stops at the first alert, with 0; 1 without alerts', async () => {
+    const line = fs.readFileSync(fixture('events.ndjson'), 'utf8').split('\n')[0];
+    // An alert, then a missing file: grep -q exits 0 on a match even if an error was detected.
+    const r = await run(['scan', '-q', '-', fixture('no-such-file.ndjson')], { input: `${line}\n` });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, '');
+    const none = await run(['scan', '-q', fixture('no-match.ndjson')]);
+    assert.equal(none.status, 1);
+    assert.equal(none.stdout + none.stderr, '');
+  });
+
+  it('--help prints usage with examples and the exit statuses, exit 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^Usage: external-ip-lookup-rule scan/);
     assert.match(r.stdout, /Examples:\n {2}external-ip-lookup-rule scan /);
-    assert.match(r.stdout, /Exit status: 0 no alert, 1 alerts/);
+    assert.match(r.stdout, /Exit status \(as grep\): 0 alerts found/);
     assert.equal((await run(['scan', '-h'])).status, 0);
+  });
+
+  it('-V and --version print the version of the tool, exit 0', async () => {
+    const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    for (const args of [['-V'], ['--version'], ['scan', '--version']]) {
+      const r = await run(args);
+      assert.equal(r.status, 0, args.join(' '));
+      assert.equal(r.stdout, `external-ip-lookup-rule ${version}\n`);
+    }
   });
 
   it('stops quietly when standard output is closed', async () => {
@@ -252,7 +291,7 @@ describe('exit status', () => {
     child.stdin.on('error', () => {});
     child.stdin.end(`${line}\n`.repeat(20000));
     const status = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
-    assert.ok(status === 0 || status === 1, `status ${status}: ${stderr}`);
+    assert.equal(status, 0, `status ${status}: ${stderr}`);
     assert.doesNotMatch(stderr, /Error|at .*\.cjs/);
   });
 });

@@ -31,13 +31,13 @@ describe('--replay', () => {
     );
     const file = write('replay-250.ndjson', events);
     const r = await run(['scan', '--replay', file]);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(summaryCounts(r.stderr), { read: 250, matched: 250, unmatched: 0, rejected: 0 });
     const alerts = records(r.stdout);
     assert.equal(alerts.length, 100);
     // The first execution returns the 100 events with the earliest @timestamp: r-249 .. r-150.
     assert.deepEqual(
-      alerts.map((a) => a.event.id),
+      alerts.map((a) => a['event.id']),
       Array.from({ length: 100 }, (_, k) => `r-${249 - k}`),
     );
     assert.equal(new Set(alerts.map((a) => a['kibana.alert.uuid'])).size, 100);
@@ -72,7 +72,7 @@ describe('--replay', () => {
     const r = await run(['scan', '--replay', file]);
     const alerts = records(r.stdout);
     assert.deepEqual(
-      alerts.map((a) => [a.event.id, a['@timestamp']]),
+      alerts.map((a) => [a['event.id'], a['@timestamp']]),
       [
         ['a', '2024-05-01T10:10:00.000Z'],
         ['b', '2024-05-01T10:15:00.000Z'],
@@ -90,7 +90,7 @@ describe('--replay', () => {
     const badDate = matchingEvent({ id: 'bad', ingested: 'yesterday', ts: '2024-05-01T10:02:00Z' });
     const file = write('fallback.ndjson', [noIngested, neither, badDate]);
     const r = await run(['scan', '--replay', '-f', 'summary', file]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 0);
     assert.match(r.stdout, /^alerts +1 +\(replay of 2 executions\)$/m);
     assert.match(r.stdout, /^ {2}2024-05-01T10:05:00\.000Z +1 +1 +0 +0$/m);
     assert.match(r.stdout, /2 matching events have no usable timestamp/);

@@ -11,13 +11,13 @@ const F = fixture('sysmon-eid22.ndjson');
 describe('--input', () => {
   it('ecs (default): Sysmon records never match as they are', async () => {
     const r = await run(['scan', F]);
-    assert.equal(r.status, 0);
+    assert.equal(r.status, 1);
     assert.deepEqual(summaryCounts(r.stderr), { read: 3, matched: 0, unmatched: 3, rejected: 0 });
   });
 
   it('sysmon: alerts with the mapped ECS fields, the original record kept', async () => {
     const r = await run(['scan', '--input', 'sysmon', '--now', NOW, F]);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     const alerts = records(r.stdout);
     assert.equal(alerts.length, 1);
     const a = alerts[0];
@@ -26,7 +26,7 @@ describe('--input', () => {
     assert.deepEqual(a.process, { executable: 'C:\\Users\\alice\\AppData\\Local\\Temp\\stage2.exe', name: 'stage2.exe', pid: 4242 });
     assert.equal(a.dns.question.name, 'api.ipify.org');
     assert.equal(a.host.name, 'WS-042.corp.example');
-    assert.equal(a.event.kind, 'signal');
+    assert.equal(a['event.kind'], 'signal');
     assert.equal(a['kibana.alert.original_event.action'], 'lookup_requested');
     assert.equal(a['kibana.alert.original_time'], '2024-05-01T10:00:00.123Z');
     assert.equal(
@@ -52,7 +52,7 @@ describe('--input', () => {
 
   it('auto: Sysmon records mapped, ECS events read as they are', async () => {
     const r = await run(['scan', '--input', 'auto', F, fixture('events.ndjson')]);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(summaryCounts(r.stderr), { read: 8, matched: 4, unmatched: 4, rejected: 0 });
   });
 
