@@ -1,13 +1,10 @@
-/// <reference types="node" />
-// Type declarations for `external-ip-lookup-rule` in Node.js (CommonJS `require` and ES `import`).
-//
-// Elastic's detection rule "External IP Lookup from Non-Browser Process" compiled to WebAssembly,
-// with Elasticsearch's EQL semantics and explained verdicts. The browser entry
-// (`browser.d.ts`) has the same API plus `init()`.
+// Type declarations for `external-ip-lookup-rule`: the API Node.js and browsers share. Nothing
+// here needs Node's types (@types/node): the browser entry (`browser.d.mts`, the same API plus
+// `init()`) imports its types from here. Node's entries add the stream API: `node.d.ts`
+// (CommonJS `require`) and `node.d.mts` (ES `import`).
 //
 // This file is read as a CommonJS declaration (the package is `"type": "commonjs"`), so it has no
-// `export default`: in ESM, `import api from 'external-ip-lookup-rule'` is the whole module, as at
-// run time.
+// `export default`.
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -670,58 +667,3 @@ export interface TunableList {
  * units), or `null` where the query has none. Throws a `RuleError` for a query that does not parse.
  */
 export declare function tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
-
-/** Options of `createScanner` (Node only): its own, plus any `compileRule` option. */
-export interface ScannerOptions extends CompileOptions {
-  /** A compiled rule; otherwise one is compiled from the `compileRule` options given here. */
-  rule?: Rule;
-  /** What the stream outputs: Kibana-shaped alert documents (default) or one verdict per event. */
-  format?: 'alerts' | 'verdicts';
-  /** Output objects instead of NDJSON text. Default: false. */
-  objectMode?: boolean;
-  /** Format of byte input; detected by default. */
-  inputFormat?: 'auto' | 'ndjson' | 'array' | 'es' | 'json';
-  /** The input's name in records and rejections. Default: `"<stream>"`. */
-  source?: string;
-  /** The alerts' `@timestamp`, for reproducible output. Default: the time of each batch. */
-  now?: string;
-  /** Fail the stream at the first rejected line. */
-  strict?: boolean;
-  /** `kibana.alert.rule.uuid`. Default: the rule_id. */
-  ruleUuid?: string;
-  /** The Kibana space. Default: `"default"`. */
-  spaceId?: string;
-  /** `_index` for events read without their hit. */
-  index?: string;
-  /** How many rejections `scanner.rejections` keeps. Default: 100. */
-  maxRejections?: number;
-  /** Bytes judged per call into the engine. Default: 4 MiB. */
-  batchBytes?: number;
-  /** The streams' high-water marks. */
-  highWaterMark?: number;
-}
-
-/** A rejected input line, as the scanner reports it. */
-export interface ScanRejection {
-  readonly source: string;
-  readonly line: number;
-  readonly message: string;
-}
-
-type NodeTransform = import('node:stream').Transform;
-
-/** The stream `createScanner` returns. */
-export interface Scanner extends NodeTransform {
-  /** Counts so far: read = matched + unmatched + rejected. */
-  readonly counts: Counts;
-  /** The first rejections. */
-  readonly rejections: readonly ScanRejection[];
-  /** The rule in use. */
-  readonly rule: Rule;
-}
-
-/**
- * A Node `Transform`: Buffers (NDJSON, a JSON array, a search response) or event objects in;
- * alerts or verdicts out. Honours backpressure; works in `stream.pipeline`.
- */
-export declare function createScanner(options?: ScannerOptions | null): Scanner;

@@ -1,6 +1,6 @@
 // The browser entry (js/browser.mjs), run in Node: init() with the module's bytes, then the same
 // API as in Node. (A real browser run is the job of an end-to-end test; this one checks the
-// entry's own logic: errors before init, one instance, the exports browser.d.ts declares.)
+// entry's own logic: errors before init, one instance, the exports browser.d.mts declares.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import module from 'node:module';

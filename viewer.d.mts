@@ -5,7 +5,7 @@
 //   plugin.markTable(tableElement, events);
 
 import type { CompileOptions, EventInput, Rule, Verdict } from './index.js';
-import type { BrowserApi, InitInput } from './browser.js';
+import type { BrowserApi, InitInput } from './browser.mjs';
 
 /** Options of `createViewerPlugin`; all optional. */
 export interface ViewerPluginOptions {
