@@ -12,7 +12,7 @@ const { alertJson, compactLine, ecsSource, makeAlertContext, splitHit } = requir
 const { Engine } = require('../js/engine.cjs');
 const { FormatDetector, createFramer } = require('../js/framing.cjs');
 const { addToStats, csvHeader, fmtInt, mergeStats, newStats, replayTable, summaryTable } = require('../js/format.cjs');
-const { replay } = require('./replay.cjs');
+const { Replay } = require('./replay.cjs');
 const { BufferPool } = require('./buffers.cjs');
 const { InputError, decode, notJsonText, notRead } = require('./decode.cjs');
 const { expandInputs } = require('./inputs.cjs');
@@ -203,13 +203,12 @@ class Progress {
 }
 
 /**
- * The matched events of a replay, held until the end: their text in a temporary file, only
- * their timestamps and place in memory (about 150 bytes an event), so that memory does not grow
- * with the events' size.
+ * The matched events of a replay: their text goes to a temporary file, read back for the few that
+ * become alerts; the replay keeps, per execution, only the events it would return.
  */
 class RecordStore {
-  constructor() {
-    this.records = [];
+  constructor(replay) {
+    this.replay = replay;
     this.fd = null;
     this.file = null;
     this.size = 0;
@@ -222,7 +221,7 @@ class RecordStore {
     }
     const bytes = Buffer.from(r.text, 'utf8');
     fs.writeSync(this.fd, bytes, 0, bytes.length, this.size);
-    this.records.push({ file: r.file, line: r.line, primaryPresent: r.primaryPresent, primary: r.primary, secondary: r.secondary, seq, off: this.size, len: bytes.length });
+    this.replay.add({ file: r.file, line: r.line, primaryPresent: r.primaryPresent, primary: r.primary, secondary: r.secondary, seq, off: this.size, len: bytes.length });
     this.size += bytes.length;
   }
 
@@ -408,7 +407,15 @@ async function main(argv, io = {}) {
   const rejections = [];
   let rejectionCount = 0;
   const stats = newStats();
-  const store = output === 'replay' ? new RecordStore() : null;
+  let store = null;
+  if (output === 'replay') {
+    try {
+      store = new RecordStore(new Replay(info));
+    } catch (e) {
+      err(e.message);
+      return 2;
+    }
+  }
   let seq = 0;
   let stopped = false; // --strict stopped, or -q found an alert
   let strictStop = false;
@@ -672,13 +679,7 @@ async function main(argv, io = {}) {
   // Replay: executions, alerts.
   let replayResult = null;
   if (output === 'replay' && !broken) {
-    try {
-      replayResult = replay(store.records, info);
-    } catch (e) {
-      store.close();
-      err(e.message);
-      return 2;
-    }
+    replayResult = store.replay.finish();
     const ctx = makeAlertContext(info, { ...alertOptions, fields: rule.fields });
     const replayStats = newStats();
     try {

@@ -42,105 +42,124 @@ function parseFrom(from) {
   return parseDuration(m[1], 'from');
 }
 
+const byTime = (a, b) => a.secondary - b.secondary || a.seq - b.seq;
+
 /**
- * @param records [{ file, line, text, primaryPresent, primary, secondary, seq }] for the matching
- *   events, `seq` being the input order
- * @param info rule.info
- * @returns { executions, alerts: [{ record, execution }], unplaced, unplacedExamples, neverAlerted,
- *   interval, from, maxSignals }
+ * A replay, fed the matching events one by one (`add`, in input order), then `finish()`ed.
+ * Memory does not grow with the events: each execution that sees one keeps its count and the
+ * max_signals events it would return (the earliest by @timestamp), nothing more.
  */
-function replay(records, info, { phaseMs = 0, examples = 10 } = {}) {
-  const intervalMs = parseDuration(info.interval, 'interval');
-  const lookbackMs = parseFrom(info.from);
-  const maxSignals = info.max_signals;
-  const primaryName = info.timestamp_override ?? '@timestamp';
-  const byExecution = new Map(); // k -> records
-  const unplacedExamples = [];
-  let unplaced = 0;
-  const place = (r, why) => {
-    unplaced++;
-    if (unplacedExamples.length < examples) unplacedExamples.push(`${r.file}:${r.line}: ${why}`);
-  };
-  for (const r of records) {
+class Replay {
+  /**
+   * @param info rule.info
+   */
+  constructor(info, { phaseMs = 0, examples = 10 } = {}) {
+    this.info = info;
+    this.phaseMs = phaseMs;
+    this.examples = examples;
+    this.intervalMs = parseDuration(info.interval, 'interval');
+    this.lookbackMs = parseFrom(info.from);
+    this.maxSignals = info.max_signals;
+    this.primaryName = info.timestamp_override ?? '@timestamp';
+    this.byExecution = new Map(); // k -> { count, top: records, the earliest kept }
+    this.unplacedExamples = [];
+    this.unplaced = 0;
+    this.placed = 0;
+  }
+
+  _place(r, why) {
+    this.unplaced++;
+    if (this.unplacedExamples.length < this.examples) this.unplacedExamples.push(`${r.file}:${r.line}: ${why}`);
+  }
+
+  /** A matching event: { file, line, primaryPresent, primary, secondary, seq (input order), ... }. */
+  add(r) {
+    const { primaryName, lookbackMs, intervalMs, phaseMs } = this;
     let t;
     if (r.primaryPresent) {
-      if (Number.isNaN(r.primary)) {
-        place(r, `${primaryName} is not a date`);
-        continue;
-      }
+      if (Number.isNaN(r.primary)) return this._place(r, `${primaryName} is not a date`);
       t = r.primary;
     } else {
-      if (Number.isNaN(r.secondary)) {
-        place(r, `no ${primaryName} and no @timestamp`);
-        continue;
-      }
+      if (Number.isNaN(r.secondary)) return this._place(r, `no ${primaryName} and no @timestamp`);
       t = r.secondary;
     }
-    if (Number.isNaN(r.secondary)) {
-      place(r, 'no @timestamp, the field the EQL search orders events by');
-      continue;
-    }
+    if (Number.isNaN(r.secondary)) return this._place(r, 'no @timestamp, the field the EQL search orders events by');
     // A Date holds 8.64e15 ms either side of the epoch; Elasticsearch would not have indexed
     // such an event's date either.
-    if (Math.abs(t) > MAX_TIME - lookbackMs || Math.abs(r.secondary) > MAX_TIME) {
-      place(r, `${Math.abs(t) > MAX_TIME - lookbackMs ? (r.primaryPresent ? primaryName : '@timestamp') : '@timestamp'} is out of the range of dates`);
-      continue;
-    }
+    if (Math.abs(t) > MAX_TIME - lookbackMs) return this._place(r, `${r.primaryPresent ? primaryName : '@timestamp'} is out of the range of dates`);
+    if (Math.abs(r.secondary) > MAX_TIME) return this._place(r, '@timestamp is out of the range of dates');
+    this.placed++;
     const first = Math.ceil((t - phaseMs) / intervalMs);
     const last = Math.floor((t + lookbackMs - phaseMs) / intervalMs);
     for (let k = first; k <= last; k++) {
-      let list = byExecution.get(k);
-      if (!list) byExecution.set(k, (list = []));
-      list.push(r);
+      let e = this.byExecution.get(k);
+      if (!e) this.byExecution.set(k, (e = { count: 0, top: [] }));
+      e.count++;
+      e.top.push(r);
+      if (e.top.length >= 2 * this.maxSignals) e.top = e.top.sort(byTime).slice(0, this.maxSignals);
     }
+    return undefined;
   }
-  const alerted = new Set();
-  const executions = [];
-  const alerts = [];
-  for (const k of [...byExecution.keys()].sort((a, b) => a - b)) {
-    const list = byExecution.get(k);
-    list.sort((a, b) => a.secondary - b.secondary || a.seq - b.seq);
-    const startedMs = k * intervalMs + phaseMs;
-    const execution = {
-      started_at: new Date(startedMs).toISOString(),
-      from: new Date(startedMs - lookbackMs).toISOString(),
-      to: new Date(startedMs).toISOString(),
-    };
-    const returned = list.slice(0, maxSignals);
-    let created = 0;
-    let duplicates = 0;
-    for (const r of returned) {
-      if (alerted.has(r.seq)) {
-        duplicates++;
-        continue;
+
+  /**
+   * @returns { executions, alerts: [{ record, execution }], unplaced, unplacedExamples,
+   *   neverAlerted, interval, from, maxSignals }
+   */
+  finish() {
+    const { intervalMs, lookbackMs, phaseMs, maxSignals } = this;
+    const alerted = new Set();
+    const executions = [];
+    const alerts = [];
+    for (const k of [...this.byExecution.keys()].sort((a, b) => a - b)) {
+      const { count, top } = this.byExecution.get(k);
+      const startedMs = k * intervalMs + phaseMs;
+      const execution = {
+        started_at: new Date(startedMs).toISOString(),
+        from: new Date(startedMs - lookbackMs).toISOString(),
+        to: new Date(startedMs).toISOString(),
+      };
+      const returned = top.sort(byTime).slice(0, maxSignals);
+      let created = 0;
+      let duplicates = 0;
+      for (const r of returned) {
+        if (alerted.has(r.seq)) {
+          duplicates++;
+          continue;
+        }
+        alerted.add(r.seq);
+        alerts.push({ record: r, execution });
+        created++;
       }
-      alerted.add(r.seq);
-      alerts.push({ record: r, execution });
-      created++;
+      const row = {
+        ...execution,
+        in_window: count,
+        alerts: created,
+        duplicates,
+        cut: count - returned.length,
+        truncated: count > returned.length,
+        max_signals_reached: count >= maxSignals,
+      };
+      if (row.max_signals_reached) row.warning = MAX_SIGNALS_WARNING;
+      executions.push(row);
     }
-    const row = {
-      ...execution,
-      in_window: list.length,
-      alerts: created,
-      duplicates,
-      cut: list.length - returned.length,
-      truncated: list.length > returned.length,
-      max_signals_reached: list.length >= maxSignals,
+    return {
+      executions,
+      alerts,
+      unplaced: this.unplaced,
+      unplacedExamples: this.unplacedExamples,
+      neverAlerted: this.placed - alerted.size,
+      interval: this.info.interval,
+      from: this.info.from,
+      maxSignals,
     };
-    if (row.max_signals_reached) row.warning = MAX_SIGNALS_WARNING;
-    executions.push(row);
   }
-  const placed = records.length - unplaced;
-  return {
-    executions,
-    alerts,
-    unplaced,
-    unplacedExamples,
-    neverAlerted: placed - alerted.size,
-    interval: info.interval,
-    from: info.from,
-    maxSignals,
-  };
 }
 
-module.exports = { MAX_SIGNALS_WARNING, parseDuration, parseFrom, replay };
+/** The replay of a list of matching events (see Replay). */
+function replay(records, info, options) {
+  const r = new Replay(info, options);
+  for (const rec of records) r.add(rec);
+  return r.finish();
+}
+
+module.exports = { MAX_SIGNALS_WARNING, Replay, parseDuration, parseFrom, replay };
