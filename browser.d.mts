@@ -92,38 +92,8 @@ export interface BrowserApi {
 /** Loads the WebAssembly module, once; later calls return the same promise. */
 export declare function init(input?: InitInput | Promise<InitInput>): Promise<BrowserApi>;
 
-/** Compiles a rule; without options, the default version (`"102"`) with its published query. */
-export declare function compileRule(options?: CompileOptions | null): Rule;
-
-/** The verdict of the default rule (version `"102"`) for one event. */
-export declare function evaluate(event: EventInput): Verdict;
-
-/** Whether the default rule matches one event: the fast path. */
-export declare function matches(event: EventInput): boolean;
-
-/** Scans NDJSON with the default rule. */
-export declare function scanNdjson(bytes: NdjsonInput): ScanResult;
-
-/** The published versions, oldest first. */
-export declare function versions(): VersionEntry[];
-
-/** The opt-in coverage packs. */
-export declare function packs(): Pack[];
-
-/** `compileRule(options).suggestException(falsePositives, truePositives)`. */
-export declare function suggestException(
-  falsePositives: EventList,
-  truePositives?: EventList | null,
-  options?: CompileOptions | null,
-): Suggestion;
-
-/** The values of a field in an event, as the engine reads them (see the Node declarations). */
-export declare function fieldValues(event: EventInput, path: string): string[];
-
-/** The tokens and comments of a query text, for highlighting (UTF-16 spans). */
-export declare function queryTokens(query: string): QueryToken[];
-
-/** The lists the tuning edits in a query text (UTF-16 spans), or `null` where there is none. */
-export declare function tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
+// The functions of the shared API, as in Node (index.d.ts); here each throws until `init()` has
+// resolved.
+export { compileRule, evaluate, matches, scanNdjson, versions, packs, suggestException, fieldValues, queryTokens, tunableLists } from './index.js';
 
 export default init;

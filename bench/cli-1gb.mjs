@@ -11,11 +11,13 @@
 // About 2% of the events are lookups the rule alerts on; the rest are process starts, ordinary
 // DNS lookups and network connections, the mix of a logs-endpoint.events.* index.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { runMeasured } from './peak-rss.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.join(here, '..');
@@ -142,34 +144,7 @@ async function generate(file, bytes) {
 }
 
 // ---- Running with peak memory.
-function run(args) {
-  return new Promise((resolve, reject) => {
-    const useTime = fs.existsSync('/usr/bin/time');
-    const cmd = useTime ? '/usr/bin/time' : process.execPath;
-    const argv = useTime ? ['-v', process.execPath, bin, ...args] : [bin, ...args];
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let hwmKb = 0;
-    child.stderr.on('data', (d) => (stderr += d));
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-      } catch {
-        // not Linux, or gone
-      }
-    }, 100);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      const peakKb = m ? Number(m[1]) : hwmKb || NaN;
-      resolve({ code, secs, peakKb, stderr });
-    });
-  });
-}
+const run = (args) => runMeasured([bin, ...args]);
 
 const file = path.join(os.tmpdir(), `external-ip-lookup-rule-bench-${process.pid}.ndjson`);
 const cleanup = () => {

@@ -7,12 +7,13 @@
 //
 //   node bench/cli-memory.mjs [--only NAME,...] [--keep]
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+
+import { runMeasured } from './peak-rss.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.join(here, '..');
@@ -62,33 +63,9 @@ function writeBytes(name, data) {
   return { file, bytes: data.length };
 }
 
-function run(argv, { stdin } = {}) {
-  return new Promise((resolve, reject) => {
-    const useTime = fs.existsSync('/usr/bin/time');
-    const cmd = useTime ? '/usr/bin/time' : process.execPath;
-    const args = useTime ? ['-v', process.execPath, ...argv] : argv;
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: [stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let hwmKb = 0;
-    child.stderr.on('data', (d) => (stderr += d));
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-      } catch {
-        // not Linux, or gone
-      }
-    }, 50);
-    if (stdin) stdin(child.stdin);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolve({ code, secs, rssMb: (m ? Number(m[1]) : hwmKb) / 1024, stderr });
-    });
-  });
+async function run(argv) {
+  const r = await runMeasured(argv);
+  return { ...r, rssMb: r.peakKb / 1024 };
 }
 
 const cli = (args) => [bin, 'scan', '--no-progress', ...args];
