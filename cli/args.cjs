@@ -18,6 +18,7 @@ const OPTIONS = {
   'rule-version': { type: 'string', key: 'ruleVersion' },
   'query-file': { type: 'string', key: 'queryFile' },
   exceptions: { type: 'string' },
+  mapping: { type: 'string' },
   'add-domain': { type: 'string', multiple: true, key: 'addDomains' },
   'exclude-executable': { type: 'string', multiple: true, key: 'excludeExecutables' },
   input: { type: 'string' },
@@ -205,6 +206,8 @@ Rule:
   --query-file FILE        EQL text that replaces the published query
   --exceptions FILE        Elastic exception list items (a JSON array, or a
                            Kibana exception-list NDJSON export)
+  --mapping FILE           the index mapping (GET index/_mapping JSON): fields
+                           compare by type; fields it lacks are errors
   --add-domain PATTERN     one more lookup domain, as an EQL wildcard such as
                            "*ip.example.com" (repeatable)
   --exclude-executable PATTERN

@@ -304,6 +304,7 @@ async function main(argv, io = {}) {
       ruleOptions.exceptions = Array.isArray(parsed) ? parsed : text;
       exceptionsList = exceptionListRefs(text);
     }
+    if (opts.mapping !== undefined) ruleOptions.mapping = fs.readFileSync(opts.mapping, 'utf8');
   } catch (e) {
     err(`cannot read ${e.path ?? 'file'}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     return 2;
@@ -319,6 +320,7 @@ async function main(argv, io = {}) {
     if (unknown) {
       const flag = {
         exceptions: '--exceptions',
+        mapping: '--mapping',
         addDomains: '--add-domain',
         addExcludedExecutables: '--exclude-executable',
         input: '--input',

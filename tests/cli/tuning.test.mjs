@@ -128,3 +128,24 @@ describe('rule tuning', () => {
     );
   });
 });
+
+describe('--mapping FILE', () => {
+  it('gives compileRule the index mapping, or says this build of the engine has none', async () => {
+    const { compileRule } = await import('../../js/node.mjs');
+    const file = path.join(tmp, 'mapping.json');
+    // A mapping without the fields the rule reads.
+    fs.writeFileSync(file, JSON.stringify({ mappings: { properties: { foo: { type: 'keyword' } } } }));
+    let supported = true;
+    try {
+      compileRule({ mapping: '{"mappings":{"properties":{}}}' });
+    } catch (e) {
+      supported = !/unknown option `mapping`/.test(e.message);
+    }
+    const r = await run(['scan', '--mapping', file, F]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, supported ? /cannot compile the rule/ : /--mapping is not supported by this build of the rule engine/);
+    const missing = await run(['scan', '--mapping', path.join(tmp, 'nope.json'), F]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /cannot read .*nope\.json: no such file/);
+  });
+});
