@@ -110,6 +110,14 @@ export interface CompileOptions {
   /** Limits on the query and on events. */
   limits?: Limits;
   /**
+   * The index mapping the rule runs against, as `GET index/_mapping` returns it (an object or its
+   * JSON text; `{ mappings }` and `{ properties }` too). Fields compare by their mapped type, and
+   * a field the mapping lacks throws a `RuleError` with `code: "verification"` ("Unknown column";
+   * write `?field` for one that may be unmapped). Default: the ECS types, with an `unknown_field`
+   * warning naming the closest ECS field for any other field.
+   */
+  mapping?: string | object;
+  /**
    * Exception items that suppress alerts, as Kibana applies them (items ORed, entries ANDed):
    * an array of items, one item, `{ items }`, or the text of a Kibana exception-list export
    * (NDJSON) or of a JSON array. A bad item throws a `RuleError` with `code: "tuning"`.
@@ -493,7 +501,9 @@ export type WarningKind =
   /** An exception item's entries contradict each other. */
   | 'exception_never_matches'
   /** An exception wildcard has `\\`, which Elasticsearch reads as an escape. */
-  | 'exception_wildcard_backslash';
+  | 'exception_wildcard_backslash'
+  /** A field the default ECS mapping lacks (read as a keyword); `suggestion` is the closest ECS field. */
+  | 'unknown_field';
 
 /** A compile-time warning: something suspicious that does not stop the rule from compiling. */
 export interface Warning {
@@ -504,6 +514,8 @@ export interface Warning {
   readonly line: number;
   /** 1-based column of the entry; 0 for a warning about an exception item. */
   readonly column: number;
+  /** What to write instead, when there is one (`unknown_field`: the closest ECS field). */
+  readonly suggestion?: string;
 }
 
 /** A sample event a version carries, with the verdict the published query must give it. */
@@ -540,6 +552,8 @@ export type ErrorCode =
   | 'event'
   /** An exception list or a tuning option that cannot be used. */
   | 'tuning'
+  /** Valid EQL that Elasticsearch refuses against the rule's mapping ("Unknown column", mixed-type lists). */
+  | 'verification'
   /** An argument of the wrong type (thrown as a `TypeError`). */
   | 'invalid_argument'
   /** The module trapped on this input (out of memory): a new instance answers the next calls. */

@@ -21,6 +21,7 @@ const OPTION_KEYS = new Set([
   'removeExcludedExecutables',
   'packs',
   'input',
+  'mapping',
 ]);
 const LIST_KEYS = ['addDomains', 'removeDomains', 'addExcludedExecutables', 'removeExcludedExecutables', 'packs'];
 

@@ -22,6 +22,10 @@ pub enum ErrorKind {
     Event,
     /// An exception list or a tuning option that cannot be used.
     Tuning,
+    /// Valid EQL that Elasticsearch refuses against the rule's mapping (its `VerificationException`):
+    /// a field the mapping lacks ("Unknown column"), a list mixing types, a function given a field
+    /// of the wrong type.
+    Verification,
 }
 
 impl ErrorKind {
@@ -34,6 +38,7 @@ impl ErrorKind {
             ErrorKind::UnknownVersion => "unknown_version",
             ErrorKind::Event => "event",
             ErrorKind::Tuning => "tuning",
+            ErrorKind::Verification => "verification",
         }
     }
 }

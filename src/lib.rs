@@ -104,12 +104,15 @@ pub use catalog::{
 };
 pub use eql::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
 pub use eql::compile::{Warning, WarningKind};
+pub use eql::mapping::Mapping;
 pub use eql::parse::parse_query;
 pub use eql::pattern::{wildcard_match, PatternSet};
 pub use eql::verdict::{Reason, ReasonKind, ReasonOp, RuleRef, Verdict};
 pub use error::{Error, ErrorKind, Position, Result};
 pub use input::adapt::{InputMapping, InputMode, MappedField, MappingStatus};
-pub use input::event::{visit, visit_nodes, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE};
+pub use input::event::{
+    visit, visit_nodes, write_js_number, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE,
+};
 pub use input::scan::{Counts, LineError, LineOutcome, ScanResult};
 pub use limits::Limits;
 pub use rule::{Rule, RuleBuilder};

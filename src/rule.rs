@@ -9,6 +9,7 @@ use crate::distinct;
 use crate::eql::ast::{ExprKind, Op, Query};
 use crate::eql::compile::{compile, CompiledQuery, Warning};
 use crate::eql::evaluate;
+use crate::eql::mapping::Mapping;
 use crate::eql::parse::parse_query;
 use crate::eql::verdict::{flag_direction_controls, summarize, RuleRef, Verdict};
 use crate::error::{Error, ErrorKind, Result};
@@ -48,6 +49,7 @@ pub struct RuleBuilder {
     exceptions: Vec<ExceptionItem>,
     limits: Limits,
     input: InputMode,
+    mapping: Option<Mapping>,
 }
 
 impl RuleBuilder {
@@ -89,6 +91,15 @@ impl RuleBuilder {
         self
     }
 
+    /// The index mapping the rule runs against: fields compare by their mapped type, and a field
+    /// the mapping lacks is an error of kind [`ErrorKind::Verification`], as Elasticsearch's
+    /// "Unknown column" (unless written `?field`). By default, [`Mapping::ecs`]: the ECS types,
+    /// with an `unknown_field` warning for other fields.
+    pub fn mapping(&mut self, mapping: Mapping) -> &mut RuleBuilder {
+        self.mapping = Some(mapping);
+        self
+    }
+
     /// Limits on the query and on events. By default, [`Limits::default()`].
     pub fn limits(&mut self, limits: Limits) -> &mut RuleBuilder {
         self.limits = limits;
@@ -121,7 +132,8 @@ impl RuleBuilder {
             return Err(exceeded(what, "max_exception_entries", limits.max_exception_entries));
         }
         limits.check_pattern_bytes(query_pattern_bytes(&ast).saturating_add(exception_pattern_bytes))?;
-        let query = compile(text, &ast)?;
+        let mapping = self.mapping.as_ref().unwrap_or_else(|| Mapping::ecs_ref());
+        let query = compile(text, &ast, mapping)?;
         // Hostile input: bound the fields a query reads (see `Limits::check_fields`).
         limits.check_fields(&query.fields)?;
         let (exceptions, exception_warnings) = compile_items(&self.exceptions)?;

@@ -391,8 +391,9 @@ fn every_hostile_line_in_one_stream() {
     let r = rule.scan_ndjson(&input);
     check_counts(&input, &r);
     assert_eq!(r.matched, [13], "{:?}", r.errors);
-    // Unmatched: the lone surrogate (read as U+FFFD), `__proto__`, MISS.
-    assert_eq!((r.counts.unmatched, r.counts.rejected, r.counts.blank), (3, 8, 1), "{r:?}");
+    // Unmatched: the lone surrogate (read as U+FFFD), `__proto__`, `1e400` (valid JSON, whose
+    // text a keyword field indexes, as Jackson reads it; JSON.parse reads it too), MISS.
+    assert_eq!((r.counts.unmatched, r.counts.rejected, r.counts.blank), (4, 7, 1), "{r:?}");
     assert!(rule.evaluate_json(HIT).unwrap().matched);
 }
 

@@ -67,6 +67,8 @@ pub struct Predicate {
     pub field: String,
     /// Where the field is written.
     pub field_span: Span,
+    /// `?field`: a field the mapping may lack; then it has no value instead of being an error.
+    pub optional: bool,
     /// The operator.
     pub op: Op,
     /// The right-hand side: one literal, or the entries of a parenthesised list.
@@ -96,6 +98,35 @@ pub enum Op {
     Like,
     /// `like~`, case-insensitive wildcard.
     LikeInsensitive,
+    /// `regex`, Lucene's regular expression syntax, anchored, case-sensitive.
+    Regex,
+    /// `regex~`, the same, ASCII case-insensitive.
+    RegexInsensitive,
+    /// `<` on the field's type.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// `startsWith(field, "prefix")`; `insensitive` for `startsWith~`.
+    StartsWith {
+        /// The `~` form.
+        insensitive: bool,
+    },
+    /// `endsWith(field, "suffix")`.
+    EndsWith {
+        /// The `~` form.
+        insensitive: bool,
+    },
+    /// `stringContains(field, "part")`.
+    StringContains {
+        /// The `~` form.
+        insensitive: bool,
+    },
+    /// `cidrMatch(field, "10.0.0.0/8", ...)`.
+    CidrMatch,
 }
 
 impl Op {
@@ -111,7 +142,28 @@ impl Op {
             Op::Colon => ":",
             Op::Like => "like",
             Op::LikeInsensitive => "like~",
+            Op::Regex => "regex",
+            Op::RegexInsensitive => "regex~",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::StartsWith { insensitive: false } => "startsWith",
+            Op::StartsWith { insensitive: true } => "startsWith~",
+            Op::EndsWith { insensitive: false } => "endsWith",
+            Op::EndsWith { insensitive: true } => "endsWith~",
+            Op::StringContains { insensitive: false } => "stringContains",
+            Op::StringContains { insensitive: true } => "stringContains~",
+            Op::CidrMatch => "cidrMatch",
         }
+    }
+
+    /// Whether the operator is a function call (`startsWith(field, ...)`).
+    pub fn is_function(self) -> bool {
+        matches!(
+            self,
+            Op::StartsWith { .. } | Op::EndsWith { .. } | Op::StringContains { .. } | Op::CidrMatch
+        )
     }
 }
 

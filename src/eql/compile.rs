@@ -12,16 +12,26 @@
 //! | `a : (..)`, `a like~ (..)` | wildcard set, ASCII case-insensitive | no |
 //! | `a like (..)` | wildcard set, case-sensitive | no |
 //!
-//! A negated test is Elasticsearch's `must_not`: it holds when the field is absent.
+//! | `a < 5`, `<=`, `>`, `>=` | range on the field's type (numbers, dates, ips, keyword text) | no |
+//! | `a regex "p"`, `regex~` | Lucene regexp set, anchored | no |
+//! | `startsWith(a, "p")`, `endsWith`, `stringContains`, `~` forms | prefix / suffix / substring | no |
+//! | `cidrMatch(a, "10.0.0.0/8", ...)` | ip networks | no |
+//!
+//! A negated test is Elasticsearch's `must_not`: it holds when the field is absent. Fields are
+//! typed by the rule's [`Mapping`]: numbers, dates, ips and booleans compare as values of their
+//! type, keywords as text.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::eql::ast::{Expr, ExprKind, LiteralValue, Op, Predicate, Query, Span};
+use crate::eql::ast::{Expr, ExprKind, Literal, LiteralValue, Op, Predicate, Query, Span};
+use crate::eql::mapping::{FieldType, Mapping};
 use crate::eql::pattern::{subsumes, term_eq, PatternSet};
+use crate::eql::regexp::Regex;
+use crate::eql::types::{self, Typed};
 use crate::eql::verdict::ReasonOp;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::input::event::FieldPath;
 
 /// A query compiled for evaluation.
@@ -49,7 +59,7 @@ impl CompiledQuery {
                     children.iter().for_each(|c| walk(c, source, out))
                 }
                 NodeKind::Not(child) => walk(child, source, out),
-                NodeKind::Leaf(_) | NodeKind::Const(_) => {}
+                NodeKind::Leaf(_) | NodeKind::Const(_) | NodeKind::Null => {}
             }
         }
         let mut out = Vec::new();
@@ -75,6 +85,9 @@ pub(crate) enum NodeKind {
     Not(Box<Node>),
     Leaf(Box<Leaf>),
     Const(bool),
+    /// A comparison of a `?field` the mapping lacks: Elasticsearch folds the field to `null`, and
+    /// the comparison to `null`, which no `not` turns true.
+    Null,
 }
 
 /// A test of one field.
@@ -87,6 +100,8 @@ pub(crate) struct Leaf {
     /// `must_not` of the test.
     pub negated: bool,
     pub test: Test,
+    /// The mapping's `null_value`: what an explicit `null` in the document is indexed as.
+    pub null_value: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +113,82 @@ pub(crate) enum Test {
     /// A value matches one of the patterns. `folded` is the case-insensitive twin of a
     /// case-sensitive set, used only to explain a `case_mismatch`.
     Patterns { set: Box<PatternSet>, folded: Option<Box<PatternSet>> },
+    /// A comparison on the field's type: a value read as `ty` compares with `values`.
+    Typed(Box<TypedTest>),
+    /// `startsWith`, `endsWith`, `stringContains`: one of `needles` is a prefix, suffix or part.
+    Substring { kind: SubstringKind, needles: Vec<String>, case_insensitive: bool },
+    /// `regex`: one of the patterns matches the whole value.
+    Regex { regexes: Vec<Regex>, sources: Vec<String>, case_insensitive: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SubstringKind {
+    Prefix,
+    Suffix,
+    Part,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    /// Equal to one of the values (an ip network contains the value).
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone)]
+pub(crate) struct TypedTest {
+    pub ty: FieldType,
+    pub cmp: Cmp,
+    pub values: Vec<Typed>,
+    /// The literals as written, for reasons.
+    pub entries: Vec<String>,
+}
+
+impl std::fmt::Debug for TypedTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TypedTest({}, {:?}, {:?})", self.ty.name(), self.cmp, self.entries)
+    }
+}
+
+impl TypedTest {
+    fn accepts_entry(&self, i: usize, v: &Typed) -> bool {
+        let x = &self.values[i];
+        let ord = v.compare(x);
+        match self.cmp {
+            Cmp::Eq => match x {
+                Typed::Ip(_, p) if *p < 128 => x.contains(v),
+                _ => ord == Some(std::cmp::Ordering::Equal),
+            },
+            Cmp::Lt => ord == Some(std::cmp::Ordering::Less),
+            Cmp::Le => matches!(ord, Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)),
+            Cmp::Gt => ord == Some(std::cmp::Ordering::Greater),
+            Cmp::Ge => matches!(ord, Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)),
+        }
+    }
+
+    fn accepts(&self, value: &str) -> bool {
+        match types::read(self.ty, value) {
+            Some(v) => (0..self.values.len()).any(|i| self.accepts_entry(i, &v)),
+            None => false,
+        }
+    }
+}
+
+/// ASCII-folded `a` contains/starts/ends with `b`.
+fn substring(kind: SubstringKind, hay: &str, needle: &str, ci: bool) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let eq = |a: &[u8]| if ci { a.eq_ignore_ascii_case(n) } else { a == n };
+    if n.len() > h.len() {
+        return false;
+    }
+    match kind {
+        SubstringKind::Prefix => eq(&h[..n.len()]),
+        SubstringKind::Suffix => eq(&h[h.len() - n.len()..]),
+        SubstringKind::Part => h.windows(n.len().max(1)).any(eq) || n.is_empty(),
+    }
 }
 
 impl Test {
@@ -110,6 +201,11 @@ impl Test {
                 terms.iter().any(|t| term_eq(t, value, *case_insensitive))
             }
             Test::Patterns { set, .. } => set.is_match(value),
+            Test::Typed(t) => t.accepts(value),
+            Test::Substring { kind, needles, case_insensitive } => {
+                needles.iter().any(|n| substring(*kind, value, n, *case_insensitive))
+            }
+            Test::Regex { regexes, .. } => regexes.iter().any(|r| r.is_match(value)),
         }
     }
 
@@ -119,6 +215,8 @@ impl Test {
             Test::Exists => true,
             Test::Terms { terms, .. } => terms.iter().any(|t| term_eq(t, value, true)),
             Test::Patterns { set, folded } => folded.as_ref().unwrap_or(set).is_match(value),
+            Test::Substring { kind, needles, .. } => needles.iter().any(|n| substring(*kind, value, n, true)),
+            Test::Typed(_) | Test::Regex { .. } => self.accepts(value),
         }
     }
 
@@ -128,6 +226,19 @@ impl Test {
             Test::Exists => true,
             Test::Terms { case_insensitive, .. } => *case_insensitive,
             Test::Patterns { set, .. } => set.case_insensitive(),
+            Test::Typed(_) => true,
+            Test::Substring { case_insensitive, .. } | Test::Regex { case_insensitive, .. } => {
+                *case_insensitive
+            }
+        }
+    }
+
+    /// Whether a document's value could not be indexed in the field's type (a `long` field
+    /// holding `"abc"`): Elasticsearch rejects such a document.
+    pub fn malformed(&self, value: &str) -> Option<&'static str> {
+        match self {
+            Test::Typed(t) if types::read(t.ty, value).is_none() => Some(t.ty.name()),
+            _ => None,
         }
     }
 
@@ -143,6 +254,18 @@ impl Test {
                 set.matches_into(value, &mut idx);
                 into.extend(idx.into_iter().map(|i| set.patterns()[i].clone()));
             }
+            Test::Typed(t) => {
+                if let Some(v) = types::read(t.ty, value) {
+                    let hits = (0..t.values.len()).filter(|&i| t.accepts_entry(i, &v));
+                    into.extend(hits.map(|i| t.entries[i].clone()));
+                }
+            }
+            Test::Substring { kind, needles, case_insensitive } => {
+                into.extend(needles.iter().filter(|n| substring(*kind, value, n, *case_insensitive)).cloned())
+            }
+            Test::Regex { regexes, sources, .. } => into.extend(
+                regexes.iter().zip(sources).filter(|(r, _)| r.is_match(value)).map(|(_, s)| s.clone()),
+            ),
         }
     }
 
@@ -152,6 +275,9 @@ impl Test {
             Test::Exists => &[],
             Test::Terms { terms, .. } => terms,
             Test::Patterns { set, .. } => set.patterns(),
+            Test::Typed(t) => &t.entries,
+            Test::Substring { needles, .. } => needles,
+            Test::Regex { sources, .. } => sources,
         }
     }
 
@@ -160,7 +286,9 @@ impl Test {
             Test::Exists => 1,
             Test::Terms { terms, .. } if terms.len() <= 4 => 2,
             Test::Terms { .. } => 3,
+            Test::Typed(_) | Test::Substring { .. } => 3,
             Test::Patterns { .. } => 4,
+            Test::Regex { .. } => 5,
         }
     }
 }
@@ -179,6 +307,9 @@ text_enum! {
         ExceptionNeverMatches = "exception_never_matches",
         /// An exception wildcard has `\\`, which Elasticsearch reads as an escape.
         ExceptionWildcardBackslash = "exception_wildcard_backslash",
+        /// A field the default ECS mapping lacks: read as a keyword; `suggestion` names the
+        /// closest ECS field.
+        UnknownField = "unknown_field",
     }
 }
 
@@ -193,24 +324,34 @@ pub struct Warning {
     pub line: usize,
     /// 1-based column of the entry.
     pub column: usize,
+    /// What to write instead, when there is one (`unknown_field`: the closest known field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
-pub(crate) fn compile(source: &str, query: &Query) -> Result<CompiledQuery> {
+pub(crate) fn compile(source: &str, query: &Query, mapping: &Mapping) -> Result<CompiledQuery> {
     let mut c = Compiler {
         fields: Vec::new(),
         field_ids: HashMap::new(),
         warnings: Vec::new(),
         locator: Locator::new(source),
+        source,
+        mapping,
+        warned: HashSet::new(),
     };
     let mut items = Vec::new();
     if let Some((category, span)) = &query.category {
-        let field = c.field("event.category");
+        let (path, _, null_value) = c
+            .resolve("event.category", *span, false)?
+            .unwrap_or_else(|| ("event.category".into(), FieldType::Keyword, None));
+        let field = c.field(&path);
         items.push(Node {
             kind: NodeKind::Leaf(Box::new(Leaf {
                 field,
                 op: ReasonOp::Where,
                 negated: false,
                 test: Test::Terms { terms: vec![category.clone()], case_insensitive: false },
+                null_value,
             })),
             span: *span,
         });
@@ -249,6 +390,10 @@ fn all(children: Vec<Node>, span: Span) -> Node {
 }
 
 struct Compiler<'a> {
+    source: &'a str,
+    mapping: &'a Mapping,
+    /// Fields already warned about.
+    warned: HashSet<String>,
     fields: Vec<FieldPath>,
     /// Index of each field in `fields` (hostile input: a query may name many thousands).
     field_ids: HashMap<String, usize>,
@@ -314,17 +459,102 @@ impl Compiler<'_> {
             ExprKind::Or(items) => NodeKind::Any(items.iter().map(|e| self.node(e)).collect::<Result<_>>()?),
             ExprKind::Not(inner) => NodeKind::Not(Box::new(self.node(inner)?)),
             ExprKind::Constant(b) => NodeKind::Const(*b),
-            ExprKind::Predicate(p) => NodeKind::Leaf(Box::new(self.leaf(p)?)),
+            ExprKind::Predicate(p) => match self.leaf(p)? {
+                Some(leaf) => NodeKind::Leaf(Box::new(leaf)),
+                None => {
+                    // `?field` outside the mapping is `null`: `== null` holds, the rest is null.
+                    let null_check = p.values.len() == 1 && p.values[0].value == LiteralValue::Null;
+                    match p.op {
+                        Op::Eq | Op::Colon if null_check => NodeKind::Const(true),
+                        Op::NotEq if null_check => NodeKind::Const(false),
+                        _ => NodeKind::Null,
+                    }
+                }
+            },
         };
         Ok(Node { kind, span: expr.span })
     }
 
-    fn leaf(&mut self, p: &Predicate) -> Result<Leaf> {
-        let field = self.field(&p.field);
-        let texts: Vec<&str> = p.values.iter().filter_map(|l| l.value.as_text()).collect();
+    /// The `_source` path, type and `null_value` of a field, after the mapping; `None` for a
+    /// `?field` the mapping lacks.
+    fn resolve(
+        &mut self,
+        name: &str,
+        span: Span,
+        optional: bool,
+    ) -> Result<Option<(String, FieldType, Option<String>)>> {
+        if let Some(f) = self.mapping.get(name) {
+            let path = f.source.clone().unwrap_or_else(|| name.to_string());
+            return Ok(Some((path, f.ty, f.null_value.clone())));
+        }
+        if optional {
+            return Ok(None);
+        }
+        // The suggestion costs an edit distance per mapped field: for the first fields only
+        // (hostile input: a query may name thousands).
+        let warned = self.warned.contains(name);
+        let closest = if self.warned.len() < 50 && !warned {
+            self.mapping.closest(name).map(str::to_string)
+        } else {
+            None
+        };
+        if !self.mapping.is_ecs() {
+            // Elasticsearch's Verifier: "Unknown column [x], did you mean [y]?".
+            let hint = closest.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+            return Err(Error::at(
+                ErrorKind::Verification,
+                format!("unknown column `{name}`: the mapping has no such field{hint} (write `?{name}` for a field that may be unmapped)"),
+                self.source,
+                span.start,
+            ));
+        }
+        if !warned {
+            self.warned.insert(name.to_string());
+            let hint =
+                closest.as_ref().map(|c| format!("; the closest ECS field is `{c}`")).unwrap_or_default();
+            self.warn_with(
+                WarningKind::UnknownField,
+                format!("`{name}` is not an ECS field, so it is read as a keyword{hint}"),
+                span,
+                closest,
+            );
+        }
+        Ok(Some((name.to_string(), FieldType::Keyword, None)))
+    }
+
+    fn leaf(&mut self, p: &Predicate) -> Result<Option<Leaf>> {
+        let Some((path, ty, null_value)) = self.resolve(&p.field, p.field_span, p.optional)? else {
+            return Ok(None);
+        };
+        let field = self.field(&path);
         let only_null = p.values.len() == 1 && p.values[0].value == LiteralValue::Null;
+        let exists = only_null && matches!(p.op, Op::Eq | Op::NotEq | Op::Colon);
+        if !exists {
+            self.check_types(p, ty)?;
+        }
+        let texts: Vec<&str> = p.values.iter().filter_map(|l| l.value.as_text()).collect();
+        let cmp = match p.op {
+            Op::Lt => Some(Cmp::Lt),
+            Op::Le => Some(Cmp::Le),
+            Op::Gt => Some(Cmp::Gt),
+            Op::Ge => Some(Cmp::Ge),
+            _ => None,
+        };
+        let typed_eq = ty != FieldType::Keyword
+            && matches!(p.op, Op::Eq | Op::NotEq | Op::In | Op::NotIn | Op::Colon | Op::CidrMatch);
         let (negated, test) = match p.op {
-            Op::Eq | Op::NotEq if only_null => (p.op == Op::Eq, Test::Exists),
+            _ if exists => (p.op != Op::NotEq, Test::Exists),
+            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::CidrMatch => {
+                let ty = if p.op == Op::CidrMatch { FieldType::Ip } else { ty };
+                (false, Test::Typed(Box::new(self.typed(p, ty, cmp.unwrap_or(Cmp::Eq))?)))
+            }
+            _ if typed_eq => {
+                (matches!(p.op, Op::NotEq | Op::NotIn), Test::Typed(Box::new(self.typed(p, ty, Cmp::Eq)?)))
+            }
+            // `:` with no string is equality (a number or a boolean has no case or wildcard).
+            Op::Colon if !p.values.iter().any(|l| matches!(l.value, LiteralValue::Str(_))) => {
+                (false, Test::Terms { terms: self.dedup(p, false), case_insensitive: false })
+            }
             Op::Eq | Op::NotEq | Op::In | Op::NotIn => (
                 matches!(p.op, Op::NotEq | Op::NotIn),
                 Test::Terms { terms: self.dedup(p, false), case_insensitive: false },
@@ -342,13 +572,159 @@ impl Compiler<'_> {
                 let set = Box::new(PatternSet::new(&texts, false)?);
                 (false, Test::Patterns { set, folded: Some(Box::new(PatternSet::new(&texts, true)?)) })
             }
+            Op::Regex | Op::RegexInsensitive => {
+                let ci = p.op == Op::RegexInsensitive;
+                let mut regexes = Vec::new();
+                for lit in &p.values {
+                    let text = lit.value.as_text().unwrap_or("");
+                    let re = Regex::new(text, ci).map_err(|e| {
+                        Error::at(ErrorKind::Syntax, e.message().to_string(), self.source, lit.span.start)
+                    })?;
+                    regexes.push(re);
+                }
+                let sources = texts.iter().map(|t| t.to_string()).collect();
+                (false, Test::Regex { regexes, sources, case_insensitive: ci })
+            }
+            Op::StartsWith { insensitive }
+            | Op::EndsWith { insensitive }
+            | Op::StringContains { insensitive } => {
+                let kind = match p.op {
+                    Op::StartsWith { .. } => SubstringKind::Prefix,
+                    Op::EndsWith { .. } => SubstringKind::Suffix,
+                    _ => SubstringKind::Part,
+                };
+                let needles = texts.iter().map(|t| t.to_string()).collect();
+                (false, Test::Substring { kind, needles, case_insensitive: insensitive })
+            }
         };
         let op = match p.op {
-            Op::Eq if only_null => ReasonOp::IsNull,
-            Op::NotEq if only_null => ReasonOp::NotNull,
+            Op::Eq | Op::Colon if exists => ReasonOp::IsNull,
+            Op::NotEq if exists => ReasonOp::NotNull,
             op => ReasonOp::Compare(op),
         };
-        Ok(Leaf { field, op, negated, test })
+        Ok(Some(Leaf { field, op, negated, test, null_value }))
+    }
+
+    /// Elasticsearch's type checks of a comparison (ql `In.resolveType` with
+    /// `DataTypes.areCompatible`, the string functions' `isStringAndExact`, `cidrMatch`'s
+    /// `isIPAndExact`, the wildcard and regexp queries' keyword-only fields).
+    fn check_types(&self, p: &Predicate, ty: FieldType) -> Result<()> {
+        let at =
+            |msg: String, span: Span| Err(Error::at(ErrorKind::Verification, msg, self.source, span.start));
+        let family = |l: &Literal| match l.value {
+            LiteralValue::Str(_) => Some("keyword"),
+            LiteralValue::Number(_) => Some("number"),
+            LiteralValue::Bool(_) => Some("boolean"),
+            LiteralValue::Null => None,
+        };
+        if ty == FieldType::Other {
+            return at(
+                format!(
+                    "`{}` has a type EQL cannot compare (not a keyword, number, date, ip or boolean)",
+                    p.field
+                ),
+                p.field_span,
+            );
+        }
+        let string_only = matches!(
+            p.op,
+            Op::Like
+                | Op::LikeInsensitive
+                | Op::Regex
+                | Op::RegexInsensitive
+                | Op::InInsensitive
+                | Op::NotInInsensitive
+        ) || matches!(
+            p.op,
+            Op::StartsWith { .. } | Op::EndsWith { .. } | Op::StringContains { .. }
+        ) || (p.op == Op::Colon
+            && p.values.iter().any(|l| matches!(&l.value, LiteralValue::Str(s) if s.contains(['*', '?']))));
+        if string_only && ty != FieldType::Keyword {
+            return at(
+                format!("`{}` works on keyword fields; `{}` is a {}", p.op.as_str(), p.field, ty.name()),
+                p.field_span,
+            );
+        }
+        if p.op == Op::CidrMatch && !matches!(ty, FieldType::Ip | FieldType::Keyword) {
+            return at(
+                format!("`cidrMatch` works on ip fields; `{}` is a {}", p.field, ty.name()),
+                p.field_span,
+            );
+        }
+        if p.list && !p.op.is_function() {
+            // A list's entries must all be of the field's type family, or of one family for a
+            // field the mapping lacks.
+            let mapped = self.mapping.get(&p.field).is_some();
+            let want = match ty {
+                _ if !mapped => None,
+                FieldType::Keyword | FieldType::Ip => Some("keyword"),
+                FieldType::Integer { .. } | FieldType::Float { .. } => Some("number"),
+                FieldType::Boolean => Some("boolean"),
+                _ => None,
+            };
+            let first = p.values.iter().find_map(family);
+            for (i, lit) in p.values.iter().enumerate() {
+                let Some(f) = family(lit) else { continue };
+                let wrong = match want {
+                    Some(w) => f != w && !(w == "boolean" && f == "keyword"),
+                    // Dates take strings and epoch numbers alike.
+                    None if mapped => false,
+                    None => Some(f) != first,
+                };
+                if wrong {
+                    let what = if want.is_some() {
+                        format!("the field is a {}", ty.name())
+                    } else {
+                        "the list mixes types".to_string()
+                    };
+                    return at(
+                        format!("entry {} of `{} {}` is a {f}, but {what}: Elasticsearch refuses a list whose entries are not all of the field's type", i + 1, p.field, p.op.as_str()),
+                        lit.span,
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The literals of a typed comparison, read as the field's type.
+    fn typed(&self, p: &Predicate, ty: FieldType, cmp: Cmp) -> Result<TypedTest> {
+        let mut values = Vec::new();
+        let mut entries = Vec::new();
+        for lit in &p.values {
+            let Some(text) = lit.value.as_text() else { continue };
+            let v = match (ty, &lit.value) {
+                (FieldType::Ip, LiteralValue::Str(s)) => types::parse_cidr(s),
+                (FieldType::Integer { .. }, LiteralValue::Number(_) | LiteralValue::Str(_))
+                    if cmp == Cmp::Eq =>
+                {
+                    // A term with a fraction matches no long (NumberFieldMapper.LONG.termQuery).
+                    match text.parse::<f64>() {
+                        Ok(f) if f.fract() != 0.0 => Some(Typed::Float(f)),
+                        _ => types::read(ty, text),
+                    }
+                }
+                (FieldType::Integer { .. }, LiteralValue::Number(_) | LiteralValue::Str(_)) => text
+                    .parse::<i128>()
+                    .map(Typed::Int)
+                    .ok()
+                    .or_else(|| text.parse::<f64>().ok().map(Typed::Float)),
+                (FieldType::Boolean, LiteralValue::Number(_)) => None,
+                (FieldType::Keyword, _) => Some(Typed::Text(text.to_string())),
+                _ => types::read(ty, text),
+            };
+            let Some(v) = v else {
+                return Err(Error::at(
+                    ErrorKind::Verification,
+                    format!("`{text}` is not a valid {} for `{}`", ty.name(), p.field),
+                    self.source,
+                    lit.span.start,
+                ));
+            };
+            values.push(v);
+            entries.push(text.to_string());
+        }
+        Ok(TypedTest { ty, cmp, values, entries })
     }
 
     /// The terms of a list, `null`s skipped, with a warning for each duplicate.
@@ -401,8 +777,13 @@ impl Compiler<'_> {
 
     #[cold]
     fn warn(&mut self, kind: WarningKind, message: String, span: Span) {
+        self.warn_with(kind, message, span, None);
+    }
+
+    #[cold]
+    fn warn_with(&mut self, kind: WarningKind, message: String, span: Span, suggestion: Option<String>) {
         let (line, column) = self.locator.locate(span.start);
-        self.warnings.push(Warning { kind, message, line, column });
+        self.warnings.push(Warning { kind, message, line, column, suggestion });
     }
 }
 
@@ -442,7 +823,7 @@ mod tests {
     use crate::limits::Limits;
 
     fn compiled(src: &str) -> CompiledQuery {
-        compile(src, &parse_query(src, &Limits::default()).unwrap()).unwrap()
+        compile(src, &parse_query(src, &Limits::default()).unwrap(), &Mapping::ecs()).unwrap()
     }
 
     #[test]
@@ -459,8 +840,43 @@ mod tests {
     fn warnings_for_duplicates_and_subsumed_entries() {
         let q = compiled("any where d : (\"*freegeoip.app\", \"*myipaddress.com\", \"*freegeoip.app\",\n \"*whatismyipaddress.com\")");
         let kinds: Vec<_> = q.warnings.iter().map(|w| (w.kind, w.line)).collect();
-        assert_eq!(kinds, [(WarningKind::DuplicateEntry, 1), (WarningKind::SubsumedEntry, 2)]);
-        assert!(q.warnings[1].message.contains("*myipaddress.com"));
+        assert_eq!(
+            kinds,
+            [
+                (WarningKind::UnknownField, 1),
+                (WarningKind::DuplicateEntry, 1),
+                (WarningKind::SubsumedEntry, 2)
+            ]
+        );
+        assert!(q.warnings[2].message.contains("*myipaddress.com"));
+    }
+
+    #[test]
+    fn unknown_fields_warn_once_with_the_closest_ecs_field() {
+        let q = compiled("any where dns.question.nmae : \"x\" and dns.question.nmae != null and ?x == 1");
+        let w: Vec<_> = q.warnings.iter().filter(|w| w.kind == WarningKind::UnknownField).collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].suggestion.as_deref(), Some("dns.question.name"));
+        assert_eq!((w[0].line, w[0].column), (1, 11));
+        assert!(w[0].message.contains("`dns.question.name`"), "{}", w[0].message);
+    }
+
+    #[test]
+    fn a_given_mapping_refuses_unknown_columns() {
+        let m =
+            Mapping::from_json(r#"{"properties": {"pid": {"type": "long"}, "name": {"type": "keyword"}}}"#)
+                .unwrap();
+        let c = |src: &str| compile(src, &parse_query(src, &Limits::default()).unwrap(), &m);
+        let e = c("any where nmae == \"x\"").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Verification);
+        assert!(e.message().contains("did you mean `name`"), "{e}");
+        assert_eq!(e.column(), 11);
+        assert!(c("any where ?nmae == \"x\"").is_ok());
+        assert!(c("any where pid in (1, 2.5) and name in (\"a\")").is_ok());
+        assert_eq!(c("any where pid in (1, \"2\")").unwrap_err().kind(), ErrorKind::Verification);
+        assert_eq!(c("any where name in (\"a\", 1)").unwrap_err().kind(), ErrorKind::Verification);
+        assert_eq!(c("any where startsWith(pid, \"1\")").unwrap_err().kind(), ErrorKind::Verification);
+        assert_eq!(c("any where pid == \"x\"").unwrap_err().kind(), ErrorKind::Verification);
     }
 
     #[test]

@@ -12,22 +12,47 @@ use crate::input::event::{Event, Item};
 
 /// The boolean fast path.
 pub(crate) fn matches<E: Event + ?Sized>(q: &CompiledQuery, event: &E, max_depth: usize) -> bool {
-    eval(q, &q.root, event, max_depth)
+    eval(q, &q.root, event, max_depth) == Some(true)
 }
 
-fn eval<E: Event + ?Sized>(q: &CompiledQuery, node: &Node, event: &E, max_depth: usize) -> bool {
+/// The value of a node in Elasticsearch's three-valued logic: `None` is `null`, which only a
+/// `?field` the mapping lacks makes (a `not` of it stays `null`); every other leaf is a filter,
+/// true or false.
+fn eval<E: Event + ?Sized>(q: &CompiledQuery, node: &Node, event: &E, max_depth: usize) -> Option<bool> {
     match &node.kind {
-        NodeKind::All { children, order } => order.iter().all(|&i| eval(q, &children[i], event, max_depth)),
-        NodeKind::Any(children) => children.iter().any(|c| eval(q, c, event, max_depth)),
-        NodeKind::Not(inner) => !eval(q, inner, event, max_depth),
-        NodeKind::Const(b) => *b,
+        NodeKind::All { children, order } => {
+            let mut null = false;
+            for &i in order {
+                match eval(q, &children[i], event, max_depth) {
+                    Some(false) => return Some(false),
+                    None => null = true,
+                    Some(true) => {}
+                }
+            }
+            (!null).then_some(true)
+        }
+        NodeKind::Any(children) => {
+            let mut null = false;
+            for c in children {
+                match eval(q, c, event, max_depth) {
+                    Some(true) => return Some(true),
+                    None => null = true,
+                    Some(false) => {}
+                }
+            }
+            (!null).then_some(false)
+        }
+        NodeKind::Not(inner) => eval(q, inner, event, max_depth).map(|b| !b),
+        NodeKind::Const(b) => Some(*b),
+        NodeKind::Null => None,
         NodeKind::Leaf(leaf) => {
             let test = &leaf.test;
             let positive = event.visit_field(&q.fields[leaf.field], max_depth, &mut |item| match item {
                 Item::Text(s) => test.accepts(s),
+                Item::Null => leaf.null_value.as_deref().is_some_and(|v| test.accepts(v)),
                 _ => false,
             });
-            positive != leaf.negated
+            Some(positive != leaf.negated)
         }
     }
 }
@@ -55,7 +80,7 @@ fn explain_node<E: Event + ?Sized>(
         NodeKind::All { .. } => ReasonOp::And,
         NodeKind::Any(_) => ReasonOp::Or,
         NodeKind::Not(_) => ReasonOp::Not,
-        NodeKind::Const(_) => ReasonOp::Const,
+        NodeKind::Const(_) | NodeKind::Null => ReasonOp::Const,
         NodeKind::Leaf(leaf) => leaf.op,
     };
     let mut r = Reason {
@@ -83,8 +108,10 @@ fn explain_node<E: Event + ?Sized>(
             r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
         }
         NodeKind::Not(inner) => {
+            let inner_node = inner;
             let inner = explain_node(q, inner, event, max_depth, missing);
-            r.held = !inner.held;
+            // `not null` is null: ask the three-valued evaluation, not the inner reason alone.
+            r.held = eval(q, inner_node, event, max_depth) == Some(false);
             r.kind = if r.held {
                 // Say why the excluded clause did not hold: absent field, other value, ...
                 match inner.kind {
@@ -102,6 +129,14 @@ fn explain_node<E: Event + ?Sized>(
         NodeKind::Const(b) => {
             r.held = *b;
             r.kind = ReasonKind::Constant;
+        }
+        NodeKind::Null => {
+            r.held = false;
+            r.kind = ReasonKind::Constant;
+            r.note = Some(
+                "the optional field is not in the mapping: Elasticsearch reads it as null, and a comparison with null is null (neither true nor false)"
+                    .into(),
+            );
         }
         NodeKind::Leaf(leaf) => explain_leaf(q, leaf, event, max_depth, missing, &mut r),
     }
@@ -125,10 +160,22 @@ fn explain_leaf<E: Event + ?Sized>(
     let (mut objects, mut too_long, mut too_deep) = (0usize, 0usize, false);
     let mut positive = false;
     let mut folded = false;
+    let mut malformed = None;
     event.visit_field(path, max_depth, &mut |item| {
+        let item = match item {
+            Item::Null => match leaf.null_value.as_deref() {
+                Some(v) => Item::Text(v),
+                None => Item::Null,
+            },
+            other => other,
+        };
         match item {
+            Item::Null => {}
             Item::Text(s) => {
                 r.values.push(s.to_string());
+                if malformed.is_none() {
+                    malformed = test.malformed(s);
+                }
                 if test.accepts(s) {
                     positive = true;
                     test.matching_entries(s, &mut r.matched);
@@ -180,6 +227,11 @@ fn explain_leaf<E: Event + ?Sized>(
             path.as_str()
         )),
         ReasonKind::FieldAbsent if leaf.negated => Some(format!("{} is absent, so the exclusion does not apply", path.as_str())),
+        ReasonKind::ValueMismatch if malformed.is_some() => Some(format!(
+            "{} is mapped as {}, and a value that is not one is not indexed (Elasticsearch rejects the document)",
+            path.as_str(),
+            malformed.unwrap_or_default()
+        )),
         ReasonKind::ValueMismatch | ReasonKind::CaseMismatch if !matches!(test, Test::Exists) => {
             Some(expected_phrase(test.entries(), leaf.op))
         }

@@ -5,6 +5,9 @@
 pub(crate) mod ast;
 pub(crate) mod compile;
 pub(crate) mod evaluate;
+pub(crate) mod mapping;
 pub(crate) mod parse;
 pub(crate) mod pattern;
+pub(crate) mod regexp;
+pub(crate) mod types;
 pub(crate) mod verdict;

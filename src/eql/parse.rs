@@ -24,7 +24,27 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<Query> {
             ),
         ));
     }
-    let tokens = Lexer { src: source, pos: 0 }.tokens()?;
+    let tokens = match (Lexer { src: source, pos: 0 }).tokens() {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            // Sequences and samples hold what the lexer of the subset does not know (`1h`):
+            // name the construct rather than the character.
+            let first = source.trim_start();
+            let at = source.len() - first.len();
+            if let Some((w, what)) = UNSUPPORTED_WORDS.iter().find(|(w, _)| {
+                first.strip_prefix(w).is_some_and(|r| r.starts_with(|c: char| c.is_whitespace()))
+            }) {
+                let _ = w;
+                return Err(Error::at(
+                    ErrorKind::Unsupported,
+                    format!("{what} are not supported"),
+                    source,
+                    at,
+                ));
+            }
+            return Err(e);
+        }
+    };
     let mut p = Parser { src: source, tokens, pos: 0, depth: 0, limits };
     let query = p.query()?;
     Ok(query)
@@ -114,9 +134,21 @@ pub(crate) fn highlight(source: &str) -> Vec<(TokenKind, Span)> {
                 }
                 _ => TokenKind::Field,
             },
+            Ok(Tok::QuotedIdent(_)) => TokenKind::Field,
             Ok(Tok::Str(_)) => TokenKind::String,
             Ok(Tok::Num(_)) => TokenKind::Number,
-            Ok(Tok::EqEq | Tok::NotEq | Tok::Colon | Tok::Tilde) => TokenKind::Operator,
+            Ok(
+                Tok::EqEq
+                | Tok::NotEq
+                | Tok::Colon
+                | Tok::Tilde
+                | Tok::Lt
+                | Tok::Le
+                | Tok::Gt
+                | Tok::Ge
+                | Tok::Question
+                | Tok::Assign,
+            ) => TokenKind::Operator,
             Ok(Tok::LParen | Tok::RParen | Tok::Comma) => TokenKind::Punctuation,
             Ok(Tok::Unsupported(_)) => TokenKind::Unsupported,
             Ok(Tok::Eof) => return out,
@@ -160,6 +192,9 @@ fn is_grammar_keyword(w: &str) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
     Ident(String),
+    /// A field name with a backquoted segment (`` `sequence` ``, ``process.`name` ``): always a
+    /// field, never a keyword.
+    QuotedIdent(String),
     Str(String),
     Num(String),
     LParen,
@@ -169,6 +204,14 @@ enum Tok {
     NotEq,
     Colon,
     Tilde,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `?` before a field: optional.
+    Question,
+    /// `=`: only in `with maxspan=`.
+    Assign,
     /// Something valid in EQL but outside the subset, with what to call it.
     Unsupported(&'static str),
     Eof,
@@ -226,7 +269,7 @@ impl<'a> Lexer<'a> {
                 self.pos += 2;
                 Tok::EqEq
             }
-            '=' => return Err(self.err(ErrorKind::Syntax, "expected `==`, found `=`", start)),
+            '=' => self.one(Tok::Assign),
             '!' if self.peek_at(1) == Some('=') => {
                 self.pos += 2;
                 Tok::NotEq
@@ -234,23 +277,32 @@ impl<'a> Lexer<'a> {
             '!' => return Err(self.err(ErrorKind::Syntax, "unexpected `!`; use `not` or `!=`", start)),
             '<' | '>' => {
                 self.pos += 1;
-                if self.peek() == Some('=') {
+                let eq = self.peek() == Some('=');
+                if eq {
                     self.pos += 1;
                 }
-                Tok::Unsupported("range comparisons (`<`, `<=`, `>`, `>=`)")
+                match (c, eq) {
+                    ('<', false) => Tok::Lt,
+                    ('<', true) => Tok::Le,
+                    (_, false) => Tok::Gt,
+                    (_, true) => Tok::Ge,
+                }
             }
             '|' => self.one(Tok::Unsupported("pipes (`|`)")),
             '[' | ']' => self.one(Tok::Unsupported("sequences and joins (`[...]`)")),
             '+' | '*' | '/' | '%' => self.one(Tok::Unsupported("arithmetic")),
             '-' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number()?,
             '-' => self.one(Tok::Unsupported("arithmetic")),
-            '?' => {
+            // `?"..."` and `?'...'` are old-style strings, refused by Elasticsearch too
+            // (AbstractBuilder.unquoteString).
+            '?' if matches!(self.peek_at(1), Some('"' | '\'')) => {
                 return Err(self.err(
-                    ErrorKind::Unsupported,
-                    "`?` optional fields and `?\"...\"` strings are not supported",
+                    ErrorKind::Syntax,
+                    "`?\"...\"` strings are not EQL any more; use `\"\"\"...\"\"\"` for a raw string",
                     start,
                 ))
             }
+            '?' => self.one(Tok::Question),
             '\'' => {
                 return Err(self.err(
                     ErrorKind::Syntax,
@@ -261,7 +313,7 @@ impl<'a> Lexer<'a> {
             '"' => self.string()?,
             '`' => self.quoted_ident()?,
             c if c.is_ascii_digit() => self.number()?,
-            c if c.is_alphabetic() || c == '_' || c == '@' => self.ident(),
+            c if c.is_alphabetic() || c == '_' || c == '@' => self.ident()?,
             other => {
                 return Err(self.err(ErrorKind::Syntax, format!("unexpected character `{other}`"), start))
             }
@@ -298,23 +350,52 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn ident(&mut self) -> Tok {
+    /// A field name or a word: plain segments, `` `quoted` `` segments, joined by dots.
+    fn ident(&mut self) -> Result<Tok> {
         let start = self.pos;
-        while let Some(c) = self.peek() {
-            if c.is_alphanumeric() || c == '_' || c == '@' || c == '.' {
-                self.pos += c.len_utf8();
+        let mut name = String::new();
+        let mut quoted = false;
+        loop {
+            if self.peek() == Some('`') {
+                self.quoted_segment(&mut name)?;
+                quoted = true;
             } else {
-                break;
+                let seg_start = self.pos;
+                while let Some(c) = self.peek() {
+                    if c.is_alphanumeric() || c == '_' || c == '@' || c == '.' {
+                        self.pos += c.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                name.push_str(&self.src[seg_start..self.pos]);
             }
+            // A quoted segment may follow a dot (`process.`name``), and a dot may follow it.
+            if self.peek() == Some('`') && name.ends_with('.') {
+                continue;
+            }
+            if quoted && self.peek() == Some('.') {
+                name.push('.');
+                self.pos += 1;
+                continue;
+            }
+            break;
         }
-        Tok::Ident(self.src[start..self.pos].to_string())
+        if self.pos == start {
+            return Err(self.err(ErrorKind::Syntax, "expected a field name", start));
+        }
+        Ok(if quoted { Tok::QuotedIdent(name) } else { Tok::Ident(name) })
     }
 
-    /// `` `field with spaces` ``: Elasticsearch's escaped identifier; `` ` `` doubles to escape itself.
+    /// `` `field with spaces` ``: Elasticsearch's escaped identifier (QUOTED_IDENTIFIER);
+    /// `` ` `` doubles to escape itself.
     fn quoted_ident(&mut self) -> Result<Tok> {
+        self.ident()
+    }
+
+    fn quoted_segment(&mut self, name: &mut String) -> Result<()> {
         let start = self.pos;
         self.pos += 1;
-        let mut name = String::new();
         loop {
             match self.peek() {
                 None => {
@@ -330,7 +411,7 @@ impl<'a> Lexer<'a> {
                 }
                 Some('`') => {
                     self.pos += 1;
-                    break;
+                    return Ok(());
                 }
                 Some(c) => {
                     name.push(c);
@@ -338,13 +419,6 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        // A quoted name may continue with `.more.path`.
-        if self.peek() == Some('.') {
-            if let Tok::Ident(rest) = self.ident() {
-                name.push_str(&rest);
-            }
-        }
-        Ok(Tok::Ident(name))
     }
 
     fn number(&mut self) -> Result<Tok> {
@@ -502,11 +576,33 @@ const UNSUPPORTED_WORDS: &[(&str, &str)] = &[
     ("with", "sequence options (`with maxspan`)"),
     ("maxspan", "sequence options (`maxspan`)"),
     ("runs", "sequence options (`runs`)"),
+    ("of", "process relationships (`descendant of [...]`)"),
+];
+
+/// The functions of Elasticsearch's `EqlFunctionRegistry` this engine does not evaluate.
+const UNSUPPORTED_FUNCTIONS: &[&str] = &[
+    "add",
+    "between",
+    "concat",
+    "divide",
+    "indexOf",
+    "length",
+    "modulo",
+    "multiply",
+    "number",
+    "string",
+    "substring",
+    "subtract",
+    "wildcard",
 ];
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> &Token {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_n(&self, n: usize) -> &Token {
+        &self.tokens[(self.pos + n).min(self.tokens.len() - 1)]
     }
 
     fn next(&mut self) -> Token {
@@ -539,7 +635,7 @@ impl<'a> Parser<'a> {
                 }
                 let lower = w.to_ascii_lowercase();
                 if lower != *w
-                    && ["and", "or", "not", "in", "like", "where", "null", "true", "false", "any"]
+                    && ["and", "or", "not", "in", "like", "regex", "where", "null", "true", "false", "any"]
                         .contains(&lower.as_str())
                 {
                     return self.err_at(
@@ -642,6 +738,27 @@ impl<'a> Parser<'a> {
         result
     }
 
+    /// Whether the token `n` ahead starts a field (`name`, `` `quoted` ``, `?name`) and not a
+    /// function call or a keyword.
+    fn field_ahead(&self, n: usize) -> bool {
+        match &self.peek_n(n).tok {
+            Tok::Question | Tok::QuotedIdent(_) => true,
+            Tok::Ident(w) => !is_keyword(w) && self.peek_n(n + 1).tok != Tok::LParen,
+            _ => false,
+        }
+    }
+
+    /// Whether a function call starts here: `name(` or `name~(` with nothing between.
+    fn function_ahead(&self) -> bool {
+        let name = self.peek();
+        let next = self.peek_n(1);
+        match next.tok {
+            Tok::LParen => true,
+            Tok::Tilde => next.span.start == name.span.end && self.peek_n(2).tok == Tok::LParen,
+            _ => false,
+        }
+    }
+
     fn primary(&mut self) -> Result<Expr> {
         let t = self.peek().clone();
         match &t.tok {
@@ -650,77 +767,171 @@ impl<'a> Parser<'a> {
                 let inner = self.or()?;
                 let close = self.peek().clone();
                 if close.tok != Tok::RParen {
+                    if close.tok == Tok::Eof {
+                        return Err(self.err_at(
+                            ErrorKind::Syntax,
+                            "missing `)` closing the `(` of this group",
+                            inner.span.end,
+                        ));
+                    }
                     return Err(self.unexpected("`)`"));
                 }
                 self.next();
                 // The span grows to the parentheses so the clause quotes them.
                 Ok(Expr { span: t.span.to(close.span), kind: inner.kind })
             }
-            Tok::Ident(w) if w == "true" || w == "false" => {
+            Tok::Ident(w) if (w == "true" || w == "false") && !is_comparison(&self.peek_n(1).tok) => {
                 self.next();
                 Ok(Expr { span: t.span, kind: ExprKind::Constant(w == "true") })
             }
+            Tok::Ident(w) if matches!(w.as_str(), "null" | "true" | "false") => self.literal_left(),
+            Tok::Question | Tok::QuotedIdent(_) => self.predicate(),
             Tok::Ident(w) if !is_keyword(w) || w == "any" => {
                 if UNSUPPORTED_WORDS.iter().any(|(k, _)| k == w) {
                     return Err(self.unexpected("a condition"));
                 }
+                if matches!(&self.peek_n(1).tok, Tok::Ident(of) if of == "of") {
+                    return Err(self.err_at(
+                        ErrorKind::Unsupported,
+                        format!("process relationships (`{w} of [...]`) are not supported"),
+                        t.span.start,
+                    ));
+                }
+                if self.function_ahead() {
+                    return self.function();
+                }
                 self.predicate()
             }
-            Tok::Str(_) | Tok::Num(_) => Err(self.err_at(
-                ErrorKind::Unsupported,
-                "a literal on the left of a comparison is not supported; write the field first",
-                t.span.start,
-            )),
+            Tok::Str(_) | Tok::Num(_) => self.literal_left(),
             _ => Err(self.unexpected("a condition")),
         }
     }
 
-    fn predicate(&mut self) -> Result<Expr> {
-        let field_tok = self.next();
-        let Tok::Ident(field) = field_tok.tok else {
-            return Err(self.err_at(ErrorKind::Syntax, "expected a field", field_tok.span.start));
+    /// `literal <op> field`, read as `field <mirrored op> literal`; any other expression with a
+    /// literal on the left is outside the subset.
+    fn literal_left(&mut self) -> Result<Expr> {
+        let start = self.pos;
+        let lit = self.literal()?;
+        let op = match self.peek().tok {
+            Tok::EqEq => Some(Op::Eq),
+            Tok::NotEq => Some(Op::NotEq),
+            Tok::Lt => Some(Op::Gt),
+            Tok::Le => Some(Op::Ge),
+            Tok::Gt => Some(Op::Lt),
+            Tok::Ge => Some(Op::Le),
+            _ => None,
         };
+        if let (Some(op), true) = (op, self.field_ahead(1)) {
+            self.next();
+            let (field, field_span, optional) = self.field()?;
+            if !is_boundary(&self.peek().tok) {
+                return Err(self.unexpected("`and`, `or` or `)`"));
+            }
+            self.check_values(op, std::slice::from_ref(&lit))?;
+            return Ok(Expr {
+                span: lit.span.to(field_span),
+                kind: ExprKind::Predicate(Predicate {
+                    field,
+                    field_span,
+                    optional,
+                    op,
+                    values: vec![lit],
+                    list: false,
+                }),
+            });
+        }
+        let at = self.tokens[start].span.start;
+        Err(self.err_at(
+            ErrorKind::Unsupported,
+            "a literal on the left of a comparison is supported only as `literal <op> field`; \
+             expressions there (`null == (...)`, `1 in (...)`) are not",
+            at,
+        ))
+    }
+
+    /// A field: `name`, `` `quoted name` ``, or `?name` (optional).
+    fn field(&mut self) -> Result<(String, Span, bool)> {
+        let optional = self.peek().tok == Tok::Question;
+        if optional {
+            self.next();
+        }
+        let t = self.next();
+        let name = match t.tok {
+            Tok::Ident(w) if !is_keyword(&w) => w,
+            Tok::QuotedIdent(w) => w,
+            _ => {
+                self.pos -= 1;
+                return Err(self.unexpected("a field"));
+            }
+        };
+        if name.is_empty() || name.starts_with('.') || name.ends_with('.') || name.contains("..") {
+            return Err(self.err_at(ErrorKind::Syntax, format!("invalid field name `{name}`"), t.span.start));
+        }
+        Ok((name, t.span, optional))
+    }
+
+    fn predicate(&mut self) -> Result<Expr> {
+        let start = self.peek().span.start;
+        let (field, field_span, optional) = self.field()?;
         if self.peek().tok == Tok::LParen {
             return Err(self.err_at(
-                ErrorKind::Unsupported,
-                format!("functions (`{field}(...)`) are not supported"),
-                field_tok.span.start,
-            ));
-        }
-        if field.starts_with('.') || field.ends_with('.') || field.contains("..") {
-            return Err(self.err_at(
                 ErrorKind::Syntax,
-                format!("invalid field name `{field}`"),
-                field_tok.span.start,
+                format!("`{field}` is a field, not a function"),
+                field_span.start,
             ));
         }
         let op_tok = self.next();
         let (op, list_required) = match &op_tok.tok {
             Tok::EqEq => (Op::Eq, false),
             Tok::NotEq => (Op::NotEq, false),
+            Tok::Lt => (Op::Lt, false),
+            Tok::Le => (Op::Le, false),
+            Tok::Gt => (Op::Gt, false),
+            Tok::Ge => (Op::Ge, false),
             Tok::Colon => (Op::Colon, false),
+            Tok::Assign => {
+                return Err(self.err_at(ErrorKind::Syntax, "expected `==`, found `=`", op_tok.span.start))
+            }
             Tok::Ident(w) if w == "like" => (self.tilde(Op::Like, Op::LikeInsensitive), false),
+            Tok::Ident(w) if w == "regex" => (self.tilde(Op::Regex, Op::RegexInsensitive), false),
             Tok::Ident(w) if w == "in" => (self.tilde(Op::In, Op::InInsensitive), true),
             Tok::Ident(w) if w == "not" && self.is_word("in") => {
                 self.next();
                 (self.tilde(Op::NotIn, Op::NotInInsensitive), true)
             }
-            Tok::Ident(w) if w == "not" && self.is_word("like") => {
+            Tok::Ident(w) if w == "not" && (self.is_word("like") || self.is_word("regex")) => {
                 return Err(self.err_at(
                     ErrorKind::Syntax,
                     "`not like` is not an operator; write `not field like ...`",
                     op_tok.span.start,
                 ))
             }
+            t if is_boundary(t) => {
+                return Err(self.err_at(
+                    ErrorKind::Unsupported,
+                    format!("a field alone as a condition is not supported; compare it (`{field} == true`)"),
+                    field_span.start,
+                ))
+            }
             _ => {
                 self.pos -= 1;
-                return Err(
-                    self.unexpected("an operator (`==`, `!=`, `:`, `in`, `not in`, `in~`, `like`, `like~`)")
-                );
+                return Err(self.unexpected(
+                    "an operator (`==`, `!=`, `<`, `<=`, `>`, `>=`, `:`, `in`, `not in`, `in~`, `like`, `like~`, `regex`, `regex~`)",
+                ));
             }
         };
+        let single = matches!(op, Op::Eq | Op::NotEq | Op::Lt | Op::Le | Op::Gt | Op::Ge);
         let (values, list, end) = if self.peek().tok == Tok::LParen {
-            self.list()?
+            let (values, list, end) = self.list()?;
+            if single && values.len() > 1 {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    format!("`{}` takes one value; use `in` for a list", op.as_str()),
+                    op_tok.span.start,
+                ));
+            }
+            // `a == ("x")` is a parenthesized value in Elasticsearch's grammar.
+            (values, list && !single, end)
         } else if list_required {
             return Err(self.unexpected("`(` starting a list"));
         } else {
@@ -728,40 +939,140 @@ impl<'a> Parser<'a> {
             let end = lit.span.end;
             (vec![lit], false, end)
         };
-        if list && matches!(op, Op::Eq | Op::NotEq) {
-            return Err(self.err_at(
-                ErrorKind::Syntax,
-                format!("`{}` takes one value; use `in` for a list", op.as_str()),
-                op_tok.span.start,
-            ));
-        }
-        for lit in &values {
-            let wildcard = matches!(op, Op::Colon | Op::Like | Op::LikeInsensitive);
-            if wildcard && !matches!(lit.value, LiteralValue::Str(_)) {
-                return Err(self.err_at(
-                    ErrorKind::Syntax,
-                    format!("`{}` needs string patterns", op.as_str()),
-                    lit.span.start,
-                ));
-            }
-            if matches!(op, Op::InInsensitive | Op::NotInInsensitive)
-                && matches!(lit.value, LiteralValue::Bool(_) | LiteralValue::Number(_))
-            {
-                return Err(self.err_at(
-                    ErrorKind::Syntax,
-                    format!("`{}` needs strings", op.as_str()),
-                    lit.span.start,
-                ));
-            }
-        }
-        let span = Span::new(field_tok.span.start, end);
+        self.check_values(op, &values)?;
+        let span = Span::new(start, end);
         Ok(Expr {
             span,
-            kind: ExprKind::Predicate(Predicate { field, field_span: field_tok.span, op, values, list }),
+            kind: ExprKind::Predicate(Predicate { field, field_span, optional, op, values, list }),
         })
     }
 
-    /// Turns `in`/`like` into their `~` forms when a `~` follows directly.
+    /// The literal kinds each operator takes, as Elasticsearch's verifier checks them.
+    fn check_values(&self, op: Op, values: &[Literal]) -> Result<()> {
+        for lit in values {
+            let is_str = matches!(lit.value, LiteralValue::Str(_));
+            let bad = match op {
+                Op::Like | Op::LikeInsensitive | Op::Regex | Op::RegexInsensitive => {
+                    (!is_str).then_some("string patterns")
+                }
+                Op::InInsensitive | Op::NotInInsensitive => {
+                    matches!(lit.value, LiteralValue::Bool(_) | LiteralValue::Number(_)).then_some("strings")
+                }
+                Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    matches!(lit.value, LiteralValue::Bool(_) | LiteralValue::Null)
+                        .then_some("a number, a string or a date")
+                }
+                op if op.is_function() => (!is_str).then_some("string arguments"),
+                _ => None,
+            };
+            if let Some(what) = bad {
+                return Err(self.err_at(
+                    ErrorKind::Verification,
+                    format!("`{}` needs {what}", op.as_str()),
+                    lit.span.start,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `startsWith(field, "x")`, `endsWith`, `stringContains` (and `~` forms), `cidrMatch`.
+    fn function(&mut self) -> Result<Expr> {
+        let name_tok = self.next();
+        let Tok::Ident(name) = name_tok.tok.clone() else {
+            return Err(self.unexpected("a function name"));
+        };
+        let insensitive = self.peek().tok == Tok::Tilde;
+        if insensitive {
+            self.next();
+        }
+        let open = self.next();
+        let known = ["startsWith", "endsWith", "stringContains", "cidrMatch"];
+        // Function names are resolved case-insensitively (ql FunctionRegistry.normalize).
+        let canonical = known.iter().find(|k| k.eq_ignore_ascii_case(&name));
+        let op = match canonical.copied() {
+            Some("startsWith") => Op::StartsWith { insensitive },
+            Some("endsWith") => Op::EndsWith { insensitive },
+            Some("stringContains") => Op::StringContains { insensitive },
+            Some(_) if insensitive => {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    format!("`{name}` has no case-insensitive form `{name}~`"),
+                    name_tok.span.start,
+                ))
+            }
+            Some(_) => Op::CidrMatch,
+            None if UNSUPPORTED_FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(&name)) => {
+                return Err(self.err_at(
+                    ErrorKind::Unsupported,
+                    format!("the function `{name}` is not supported"),
+                    name_tok.span.start,
+                ))
+            }
+            None => {
+                return Err(self.err_at(
+                    ErrorKind::Syntax,
+                    format!(
+                        "unknown function `{name}`; the functions are startsWith, endsWith, stringContains, cidrMatch, {}",
+                        UNSUPPORTED_FUNCTIONS.join(", ")
+                    ),
+                    name_tok.span.start,
+                ))
+            }
+        };
+        if !self.field_ahead(0) {
+            return Err(self.err_at(
+                ErrorKind::Unsupported,
+                format!("`{name}` is supported with a field as its first argument"),
+                self.peek().span.start,
+            ));
+        }
+        let (field, field_span, optional) = self.field()?;
+        let mut values = Vec::new();
+        let mut last_end = field_span.end;
+        let end = loop {
+            let t = self.next();
+            match t.tok {
+                Tok::Comma => {
+                    let lit = self.literal()?;
+                    last_end = lit.span.end;
+                    values.push(lit);
+                }
+                Tok::RParen => break t.span.end,
+                Tok::Eof => {
+                    return Err(self.err_at(
+                        ErrorKind::Syntax,
+                        format!("missing `)` closing `{name}(`"),
+                        last_end,
+                    ))
+                }
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.unexpected("`,` or `)`"));
+                }
+            }
+        };
+        let two = op != Op::CidrMatch;
+        if values.is_empty() || (two && values.len() != 1) {
+            let want = if two { "exactly two arguments" } else { "a field and at least one CIDR block" };
+            return Err(self.err_at(ErrorKind::Syntax, format!("`{name}` takes {want}"), open.span.start));
+        }
+        self.check_values(op, &values)?;
+        if is_comparison(&self.peek().tok) {
+            return Err(self.err_at(
+                ErrorKind::Unsupported,
+                format!("comparing the result of `{name}(...)` is not supported; use it as a condition"),
+                self.peek().span.start,
+            ));
+        }
+        let list = values.len() > 1;
+        Ok(Expr {
+            span: Span::new(name_tok.span.start, end),
+            kind: ExprKind::Predicate(Predicate { field, field_span, optional, op, values, list }),
+        })
+    }
+
+    /// Turns `in`/`like`/`regex` into their `~` forms when a `~` follows directly.
     fn tilde(&mut self, plain: Op, insensitive: Op) -> Op {
         let prev_end = self.tokens[self.pos - 1].span.end;
         if self.peek().tok == Tok::Tilde && self.peek().span.start == prev_end {
@@ -774,7 +1085,7 @@ impl<'a> Parser<'a> {
 
     fn list(&mut self) -> Result<(Vec<Literal>, bool, usize)> {
         let open = self.next();
-        let mut values = Vec::new();
+        let mut values: Vec<Literal> = Vec::new();
         loop {
             if values.len() >= self.limits.max_list_entries {
                 return Err(self.err_at(
@@ -787,10 +1098,25 @@ impl<'a> Parser<'a> {
                 ));
             }
             values.push(self.literal()?);
+            let last_end = values[values.len() - 1].span.end;
             let t = self.next();
             match t.tok {
                 Tok::Comma => continue,
                 Tok::RParen => return Ok((values, true, t.span.end)),
+                // The list ends without `)`: at the end of the query, before `and`/`or`, or on
+                // a later line. Blame the missing `)` where it belongs, after the last entry.
+                ref tok
+                    if *tok == Tok::Eof
+                        || matches!(tok, Tok::Ident(w) if w == "and" || w == "or")
+                        || self.src[last_end..t.span.start].contains('\n') =>
+                {
+                    let (line, column) = crate::eql::compile::Locator::new(self.src).locate(open.span.start);
+                    return Err(self.err_at(
+                        ErrorKind::Syntax,
+                        format!("unclosed list: missing `)` to close the `(` at line {line} column {column}"),
+                        last_end,
+                    ));
+                }
                 _ => {
                     self.pos -= 1;
                     return Err(self.unexpected("`,` or `)`"));
@@ -817,12 +1143,33 @@ impl<'a> Parser<'a> {
             Tok::Ident(w) if w == "true" => LiteralValue::Bool(true),
             Tok::Ident(w) if w == "false" => LiteralValue::Bool(false),
             Tok::Ident(ref w) if !is_keyword(w) => {
-                let msg = if self.peek().tok == Tok::LParen {
-                    format!("functions (`{w}(...)`) are not supported")
+                let msg = if self.peek().tok == Tok::LParen || self.peek().tok == Tok::Tilde {
+                    format!("functions (`{w}(...)`) as values are not supported")
                 } else {
                     format!("field-to-field comparisons are not supported (`{w}` is a field); quote a string value")
                 };
                 return Err(self.err_at(ErrorKind::Unsupported, msg, t.span.start));
+            }
+            Tok::QuotedIdent(ref w) => {
+                return Err(self.err_at(
+                    ErrorKind::Unsupported,
+                    format!("field-to-field comparisons are not supported (`{w}` is a field)"),
+                    t.span.start,
+                ))
+            }
+            Tok::Question => {
+                return Err(self.err_at(
+                    ErrorKind::Unsupported,
+                    "field-to-field comparisons are not supported (`?field` is a field)",
+                    t.span.start,
+                ))
+            }
+            Tok::LParen => {
+                return Err(self.err_at(
+                    ErrorKind::Unsupported,
+                    "expressions as values are not supported; write a literal",
+                    t.span.start,
+                ))
             }
             _ => {
                 self.pos -= 1;
@@ -833,13 +1180,22 @@ impl<'a> Parser<'a> {
     }
 }
 
+fn is_comparison(t: &Tok) -> bool {
+    matches!(t, Tok::EqEq | Tok::NotEq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Colon)
+}
+
+/// A token that ends a condition.
+fn is_boundary(t: &Tok) -> bool {
+    matches!(t, Tok::Eof | Tok::RParen) || matches!(t, Tok::Ident(w) if w == "and" || w == "or")
+}
+
 fn chain(items: Vec<Expr>, make: fn(Vec<Expr>) -> ExprKind) -> Expr {
     let span = items[0].span.to(items[items.len() - 1].span);
     Expr { kind: make(items), span }
 }
 
 fn is_keyword(w: &str) -> bool {
-    matches!(w, "and" | "or" | "not" | "in" | "like" | "where" | "null" | "true" | "false" | "any")
+    matches!(w, "and" | "or" | "not" | "in" | "like" | "regex" | "where" | "null" | "true" | "false" | "any")
 }
 
 /// The text a keyword field's term query gets for a numeric literal. Elasticsearch parses an
@@ -905,7 +1261,13 @@ fn bracketed_comment_len(s: &str) -> Option<usize> {
 
 fn describe(t: &Tok) -> String {
     match t {
-        Tok::Ident(w) => format!("`{w}`"),
+        Tok::Ident(w) | Tok::QuotedIdent(w) => format!("`{w}`"),
+        Tok::Lt => "`<`".into(),
+        Tok::Le => "`<=`".into(),
+        Tok::Gt => "`>`".into(),
+        Tok::Ge => "`>=`".into(),
+        Tok::Question => "`?`".into(),
+        Tok::Assign => "`=`".into(),
         Tok::Str(s) => format!("string \"{s}\""),
         Tok::Num(n) => format!("number {n}"),
         Tok::LParen => "`(`".into(),
@@ -1083,13 +1445,9 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Unsupported);
         let e = parse("any where a == \"x\" | head 5").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
-        let e = parse("any where startsWith(a, \"x\")").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unsupported);
-        let e = parse("any where ?a == \"x\"").unwrap_err();
+        let e = parse("any where length(a) > 5").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
         let e = parse("any where a == b").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unsupported);
-        let e = parse("any where a > 5").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
         let e = parse("any where a == 'x'").unwrap_err();
         assert!(e.message().contains("single quotes"));
@@ -1101,10 +1459,84 @@ mod tests {
         assert!(e.message().contains("unknown escape"));
         let e = parse("any where a : (\"x\", )").unwrap_err();
         assert_eq!(e.column(), 21);
-        let e = parse("any where a : 5").unwrap_err();
+        let e = parse("any where a like 5").unwrap_err();
         assert!(e.message().contains("string patterns"));
         let e = parse("any where /* open").unwrap_err();
         assert!(e.message().contains("comment"));
+    }
+
+    #[test]
+    fn backquoted_names_are_always_fields() {
+        for word in ["sequence", "sample", "join", "by", "until", "where", "and", "true", "null", "in", "any"]
+        {
+            let p = pred(&format!("`{word}` == 20"));
+            assert_eq!(p.field, word);
+        }
+        assert_eq!(pred("process.`name` == \"x\"").field, "process.name");
+        assert_eq!(pred("`a b`.c == \"x\"").field, "a b.c");
+        assert_eq!(pred("`a``b` == \"x\"").field, "a`b");
+    }
+
+    #[test]
+    fn functions_ranges_regex_and_optional_fields() {
+        assert_eq!(pred("a < 5").op, Op::Lt);
+        assert_eq!(pred("a >= \"x\"").op, Op::Ge);
+        let flipped = pred("0 <= a");
+        assert_eq!((flipped.op, flipped.field.as_str()), (Op::Ge, "a"));
+        assert_eq!(pred("-1 < a").op, Op::Gt);
+        assert_eq!(pred("a regex~ (\"x.*\", \"y\")").op, Op::RegexInsensitive);
+        let p = pred("startsWith~(a, \"x\")");
+        assert_eq!((p.op, p.values.len()), (Op::StartsWith { insensitive: true }, 1));
+        assert_eq!(pred("cidrMatch(a, \"10.0.0.0/8\", \"::1\")").values.len(), 2);
+        assert_eq!(pred("stringcontains(a, \"x\")").op, Op::StringContains { insensitive: false });
+        assert!(pred("?a == \"x\"").optional);
+        assert_eq!(pred("a : 1").values[0].value, LiteralValue::Number("1".into()));
+    }
+
+    #[test]
+    fn valid_elasticsearch_eql_outside_the_subset_is_unsupported_where_it_starts() {
+        let cases = [
+            ("any where length(a) == 2", "length"),
+            ("any where null == (a > 1)", "null"),
+            ("any where null : (exit_code > -1)", "null"),
+            ("any where a == b", "b"),
+            ("any where a in (b, \"x\")", "b"),
+            ("any where startsWith(\"abc\", a)", "\"abc\""),
+            ("any where startsWith(a, \"x\") == true", "=="),
+            ("any where a + 1 == 2", "+"),
+            ("any where descendant of [process where true]", "descendant"),
+            ("sequence with maxspan=1h [any where true] [any where true]", "sequence"),
+            ("sequence by a [any where true] [any where true]", "sequence"),
+            ("sample by a [any where true] [any where true]", "sample"),
+            ("any where a == \"x\" | head 1", "|"),
+            ("any where process.code_signature.trusted", "process"),
+            ("any where a == 1 and b", "b"),
+            ("any where a[1] == 2", "["),
+        ];
+        for (q, at) in cases {
+            let e = parse(q).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{q}: {e}");
+            assert_eq!(&q[e.position().unwrap().offset..][..at.len()], at, "{q}: {e}");
+        }
+        assert_eq!(parse("any where nope(a)").unwrap_err().kind(), ErrorKind::Syntax);
+        assert_eq!(parse("any where cidrMatch~(a, \"x\")").unwrap_err().kind(), ErrorKind::Syntax);
+        assert_eq!(parse("any where startsWith(a)").unwrap_err().kind(), ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn an_unclosed_list_blames_the_missing_parenthesis() {
+        let src = "network where dns.question.name : (\"*ipify.org\", \"*ident.me\"";
+        let e = parse(src).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Syntax);
+        assert!(e.message().contains("missing `)`"), "{e}");
+        assert_eq!(e.position().unwrap().offset, src.len());
+        let src = "network where a : (\"x\", \"y\"\n and b == \"z\"";
+        let e = parse(src).unwrap_err();
+        assert_eq!(e.position().unwrap().offset, src.find('\n').unwrap());
+        let e = parse("network where a : (\"x\" \"y\")").unwrap_err();
+        assert!(e.message().contains("expected `,` or `)`"), "{e}");
+        let e = parse("network where (a == \"x\"").unwrap_err();
+        assert!(e.message().contains("missing `)`"), "{e}");
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub enum Item<'a> {
     TooLong(usize),
     /// Nesting deeper than the limit on the way to the field: the rest is not read.
     TooDeep,
+    /// An explicit `null` (alone or in an array): no value, unless the mapping gives the field a
+    /// `null_value`.
+    Null,
 }
 
 /// What a node of an event tree is, as far as field reading cares.
@@ -148,7 +151,8 @@ pub fn visit<T: Tree>(
         }
         End::Value(_, Shape::Long(chars)) => f(Item::TooLong(chars)),
         End::Value(_, Shape::Object) => f(Item::Object),
-        End::Value(_, Shape::Null | Shape::Array(_)) => false,
+        End::Value(_, Shape::Null) => f(Item::Null),
+        End::Value(_, Shape::Array(_)) => false,
     })
 }
 
@@ -176,6 +180,7 @@ fn follow<T: Tree>(
     }
     let mut buf = String::new();
     match node.shape(&mut buf) {
+        Shape::Null if seg == path.len() => at_end(End::Value(node, Shape::Null)),
         Shape::Null => false,
         Shape::Array(n) => (0..n)
             .any(|i| node.index(i).is_some_and(|el| follow(&el, path, seg, depth + 1, max_depth, at_end))),
@@ -211,6 +216,50 @@ impl Tree for &Value {
 
     fn index(&self, i: usize) -> Option<Self> {
         self.as_array()?.get(i)
+    }
+}
+
+/// Writes a JavaScript number as `Number.prototype.toString` (and so `JSON.stringify`) writes it:
+/// the shortest digits that read back as the same number, plainly from 1e-6 up to 1e21
+/// (`0.000001`, `131509374647239400`, `100`), with an exponent outside (`1e-7`, `1e+21`,
+/// `1.5e+300`); `-0` is `0`. A JS object and the `JSON.stringify` of it then hold one text for
+/// each number, and so get one verdict. (`NaN` and the infinities are no value, as
+/// `JSON.stringify` writes `null` for them; they are not written here.)
+pub fn write_js_number(x: f64, out: &mut String) {
+    if x == 0.0 {
+        out.push('0');
+        return;
+    }
+    if x < 0.0 {
+        out.push('-');
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, as ECMAScript's Number::toString asks.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = digits.len() as i64;
+    // The value is 0.d1d2...dk x 10^n.
+    let n = exp.parse::<i64>().unwrap_or(0) + 1;
+    if k <= n && n <= 21 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', (n - k) as usize));
+    } else if 0 < n && n <= 21 {
+        out.push_str(&digits[..n as usize]);
+        out.push('.');
+        out.push_str(&digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-n) as usize));
+        out.push_str(&digits);
+    } else {
+        out.push_str(&digits[..1]);
+        if k > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if n > 0 { '+' } else { '-' });
+        out.push_str(&(n - 1).abs().to_string());
     }
 }
 
@@ -292,13 +341,24 @@ mod tests {
     fn items(doc: &Value, path: &str) -> Vec<String> {
         let mut out = Vec::new();
         doc.visit_field(&FieldPath::new(path), 128, &mut |item| {
-            out.push(match item {
-                Item::Text(s) => s.to_string(),
-                other => format!("{other:?}"),
-            });
+            match item {
+                Item::Text(s) => out.push(s.to_string()),
+                Item::Null => {}
+                other => out.push(format!("{other:?}")),
+            }
             false
         });
         out
+    }
+
+    #[test]
+    fn explicit_nulls_are_reported_for_null_value() {
+        let mut seen = Vec::new();
+        json!({"a": [null, "x", null]}).visit_field(&FieldPath::new("a"), 128, &mut |i| {
+            seen.push(format!("{i:?}"));
+            false
+        });
+        assert_eq!(seen, ["Null", "Text(\"x\")", "Null"]);
     }
 
     #[test]
@@ -332,6 +392,54 @@ mod tests {
         assert_eq!(items(&json!({"a": 1.5}), "a"), ["1.5"]);
         assert_eq!(items(&json!({"a": true}), "a"), ["true"]);
         assert_eq!(items(&json!({"a": {"b": 1}}), "a"), ["Object"]);
+    }
+
+    #[test]
+    fn js_numbers_are_written_as_json_stringify_writes_them() {
+        let js = |x: f64| {
+            let mut s = String::new();
+            write_js_number(x, &mut s);
+            s
+        };
+        // Expected texts from `String(x)` in Node.js (ECMA-262 Number::toString).
+        let cases = [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.0, "1"),
+            (-1.5, "-1.5"),
+            (100.0, "100"),
+            (1.5e-6, "0.0000015"),
+            (1e-6, "0.000001"),
+            (1e-7, "1e-7"),
+            (1.25e-7, "1.25e-7"),
+            (1e21, "1e+21"),
+            (1.5e21, "1.5e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (131509374647239400.0, "131509374647239400"),
+            (9007199254740993.0, "9007199254740992"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (6312.5, "6312.5"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(js(x), want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn json_numbers_keep_their_text() {
+        // What Elasticsearch indexes in a keyword field: Jackson's text of the number token.
+        // (serde_json writes the exponent marker `E` as `e`: the one difference left.)
+        let doc: Value =
+            serde_json::from_str(r#"{"a": 1.50, "b": 1e-7, "c": 1E+21, "d": 131509374647239400, "e": -0}"#)
+                .unwrap();
+        for (f, want) in
+            [("a", "1.50"), ("b", "1e-7"), ("c", "1e+21"), ("d", "131509374647239400"), ("e", "-0")]
+        {
+            assert_eq!(items(&doc, f), [want]);
+        }
     }
 
     #[test]

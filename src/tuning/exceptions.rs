@@ -616,7 +616,13 @@ fn compile_entry(e: &ExceptionEntry, parent: Option<&str>) -> Entry {
 /// reads as escapes.
 fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
     let mut warn = |message: String| {
-        warnings.push(Warning { kind: WarningKind::ExceptionNeverMatches, message, line: 0, column: 0 })
+        warnings.push(Warning {
+            kind: WarningKind::ExceptionNeverMatches,
+            message,
+            line: 0,
+            column: 0,
+            suggestion: None,
+        })
     };
     // An entry that needs a value of a field another entry needs absent: one warning per field,
     // in time linear in the entries.
@@ -647,6 +653,7 @@ fn lint_item(label: &str, entries: &[Entry], warnings: &mut Vec<Warning>) {
                 ),
                 line: 0,
                 column: 0,
+                suggestion: None,
             });
         }
     }

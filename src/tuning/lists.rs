@@ -251,6 +251,7 @@ pub(crate) fn lint_domains(text: &str, q: &crate::eql::ast::Query) -> Vec<Warnin
                 message: format!("\"{s}\" cannot match a DNS name: it contains `{bad}`"),
                 line,
                 column,
+                suggestion: None,
             })
         })
         .collect()

@@ -8,7 +8,6 @@
 //! of length 2^32-1 costs nothing); a string too long to be indexed crosses as its length only.
 
 use std::cell::RefCell;
-use std::fmt::Write;
 
 use wasm_bindgen::prelude::*;
 
@@ -242,11 +241,8 @@ impl Tree for JsNode<'_> {
             (Payload::Text(t), _) => Shape::Text(t),
             (Payload::Number(n), kind::LONG_STRING) => Shape::Long(*n as usize),
             (Payload::Number(n), _) => {
-                if n.fract() == 0.0 && n.abs() < 1e21 {
-                    let _ = write!(buf, "{n:.0}");
-                } else {
-                    let _ = write!(buf, "{n}");
-                }
+                // As `JSON.stringify` writes it: the JSON text of the object reads the same.
+                crate::input::event::write_js_number(*n, buf);
                 Shape::Text(buf)
             }
             (_, kind::TRUE) => Shape::Text("true"),

@@ -52,6 +52,8 @@ struct RuleOptions {
     packs: Vec<String>,
     /// `ecs` (default), `sysmon` or `auto`.
     input: Option<String>,
+    /// An index mapping: its JSON text or the object.
+    mapping: Option<Value>,
 }
 
 /// A compiled rule with what reading JS events needs, made once.
@@ -110,6 +112,15 @@ pub fn compile(options: &str) -> Result<u32, JsValue> {
             ))
         })?;
         b.input(mode);
+    }
+    match &options.mapping {
+        None => {}
+        Some(Value::String(text)) => {
+            b.mapping(crate::Mapping::from_json(text).map_err(into_js_error)?);
+        }
+        Some(v) => {
+            b.mapping(crate::Mapping::from_value(v).map_err(into_js_error)?);
+        }
     }
     let rule = b.build().map_err(into_js_error)?;
     let keys = rule.compiled().fields.iter().map(make_keys).collect();

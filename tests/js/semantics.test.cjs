@@ -157,11 +157,21 @@ describe('event shapes', () => {
     assert.equal(matches(excluded), false);
   });
 
-  test('a number value is compared as its text', () => {
-    const rule = compileRule({ query: 'process where process.pid == "6312" and process.pid : "63*"' });
+  test('a number value is compared as its text on a keyword field', () => {
+    const rule = compileRule({ query: 'process where process.name == "6312" and process.name : "63*"' });
+    assert.equal(rule.matches({ event: { category: 'process' }, process: { name: 6312 } }), true);
+    assert.equal(rule.matches({ event: { category: 'process' }, process: { name: '6312' } }), true);
+    assert.equal(rule.matches({ event: { category: 'process' }, process: { name: 6312.5 } }), false);
+  });
+
+  test('a long field (ECS process.pid) compares numbers, coercing as NumberFieldMapper does', () => {
+    const rule = compileRule({ query: 'process where process.pid == "6312"' });
     assert.equal(rule.matches({ event: { category: 'process' }, process: { pid: 6312 } }), true);
     assert.equal(rule.matches({ event: { category: 'process' }, process: { pid: '6312' } }), true);
-    assert.equal(rule.matches({ event: { category: 'process' }, process: { pid: 6312.5 } }), false);
+    // coerce truncates the fraction: 6312.5 is indexed as 6312.
+    assert.equal(rule.matches({ event: { category: 'process' }, process: { pid: 6312.5 } }), true);
+    // A wildcard on a long is refused, as Elasticsearch refuses it.
+    assert.throws(() => compileRule({ query: 'process where process.pid : "63*"' }), { code: 'verification' });
   });
 
   test('booleans are "true" and "false"', () => {
