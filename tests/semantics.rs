@@ -17,10 +17,13 @@
 //!   `clause` (exact source text), `field`, `op`; the first node depth-first that fits them all is
 //!   checked against `held`, `kind`, `matched`, `values`, `note_contains`.
 //! - `missing_fields` (list, or map version -> list), `summary_contains`.
+//! - `mapping`: an index mapping (as `GET index/_mapping` returns it, or `{"properties": ...}`)
+//!   that the rule runs against instead of the default ECS one; `warning`: a warning kind the
+//!   compiled rule must report (e.g. `unknown_field`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use external_ip_lookup_rule::{versions, Reason, Rule, Verdict};
+use external_ip_lookup_rule::{versions, Mapping, Reason, Rule, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -84,6 +87,10 @@ struct Case {
     missing_fields: Option<PerVersion<Vec<String>>>,
     #[serde(default)]
     summary_contains: Option<String>,
+    #[serde(default)]
+    mapping: Option<Value>,
+    #[serde(default)]
+    warning: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -257,9 +264,21 @@ fn case_versions(case: &Case, all: &[String]) -> Vec<String> {
 
 /// Runs one case on one version; returns the failures. Catalog rules are compiled once, in `cache`.
 fn run(case: &Case, version: &str, event: &Value, cache: &mut BTreeMap<String, Rule>) -> Vec<String> {
-    let built = match &case.query {
-        Some(q) => Rule::builder().version(version).query(q).build(),
-        None => match cache.get(version) {
+    let built = match (&case.query, &case.mapping) {
+        (q, Some(m)) => {
+            let mapping = match Mapping::from_value(m) {
+                Ok(m) => m,
+                Err(e) => return vec![format!("bad mapping: {e}")],
+            };
+            let mut b = Rule::builder();
+            b.version(version).mapping(mapping);
+            if let Some(q) = q {
+                b.query(q);
+            }
+            b.build()
+        }
+        (Some(q), None) => Rule::builder().version(version).query(q).build(),
+        (None, None) => match cache.get(version) {
             Some(rule) => Ok(rule.clone()),
             None => Rule::version(version).inspect(|rule| {
                 cache.insert(version.to_string(), rule.clone());
@@ -278,6 +297,11 @@ fn run(case: &Case, version: &str, event: &Value, cache: &mut BTreeMap<String, R
         Err(e) => return vec![format!("the query does not compile: {e}")],
     };
     let mut out = Vec::new();
+    if let Some(kind) = &case.warning {
+        if !rule.warnings().iter().any(|w| w.kind.as_str() == kind) {
+            out.push(format!("expected a {kind} warning, got {:?}", rule.warnings()));
+        }
+    }
     let verdict: Verdict = rule.evaluate(event);
     let expected = case.matched.as_ref().and_then(|m| m.get(version));
     let Some(expected) = expected else {
@@ -293,6 +317,12 @@ fn run(case: &Case, version: &str, event: &Value, cache: &mut BTreeMap<String, R
         Ok(v) if v.matched == expected => {}
         Ok(v) => out.push(format!("evaluate_value says {}", v.matched)),
         Err(e) => out.push(format!("evaluate_value fails: {e}")),
+    }
+    // The JSON text path (numbers keep their text) gives the same verdict.
+    match rule.evaluate_json(&event.to_string()) {
+        Ok(v) if v.matched == expected => {}
+        Ok(v) => out.push(format!("evaluate_json says {}", v.matched)),
+        Err(e) => out.push(format!("evaluate_json fails: {e}")),
     }
     for check in &case.reasons {
         match check.select(&verdict.reasons) {
