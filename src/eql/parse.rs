@@ -1103,13 +1103,9 @@ impl<'a> Parser<'a> {
             match t.tok {
                 Tok::Comma => continue,
                 Tok::RParen => return Ok((values, true, t.span.end)),
-                // The list ends without `)`: at the end of the query, before `and`/`or`, or on
-                // a later line. Blame the missing `)` where it belongs, after the last entry.
-                ref tok
-                    if *tok == Tok::Eof
-                        || matches!(tok, Tok::Ident(w) if w == "and" || w == "or")
-                        || self.src[last_end..t.span.start].contains('\n') =>
-                {
+                // The list ends without `)`: at the end of the query, or with what follows on a
+                // later line. Blame the missing `)` where it belongs, after the last entry.
+                ref tok if *tok == Tok::Eof || self.src[last_end..t.span.start].contains('\n') => {
                     let (line, column) = crate::eql::compile::Locator::new(self.src).locate(open.span.start);
                     return Err(self.err_at(
                         ErrorKind::Syntax,
