@@ -146,9 +146,10 @@ pub(crate) fn highlight(source: &str) -> Vec<(TokenKind, Span)> {
                 | Tok::Le
                 | Tok::Gt
                 | Tok::Ge
-                | Tok::Question
-                | Tok::Assign,
+                | Tok::Question,
             ) => TokenKind::Operator,
+            // `=` is only valid in `with maxspan=`, outside the subset.
+            Ok(Tok::Assign) => TokenKind::Invalid,
             Ok(Tok::LParen | Tok::RParen | Tok::Comma) => TokenKind::Punctuation,
             Ok(Tok::Unsupported(_)) => TokenKind::Unsupported,
             Ok(Tok::Eof) => return out,
@@ -1403,12 +1404,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            highlight("a < 1 /* open"),
+            highlight("a < 1 | /* open"),
             [
                 (Field, Span::new(0, 1)),
-                (Unsupported, Span::new(2, 3)),
+                (Operator, Span::new(2, 3)),
                 (Number, Span::new(4, 5)),
-                (Comment, Span::new(6, 13)),
+                (Unsupported, Span::new(6, 7)),
+                (Comment, Span::new(8, 15)),
             ]
         );
     }

@@ -62,7 +62,7 @@ test('query tokens of text being typed: what the lexer refuses is invalid, the r
     'number:1',
     'keyword:and',
     'field:c',
-    'unsupported:<',
+    'operator:<',
     'number:2',
     'unsupported:|',
     'field:head',
