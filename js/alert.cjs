@@ -356,13 +356,26 @@ function alertParts(ctx, doc, o) {
     warnings.push(`@timestamp ${JSON.stringify(timestamp)} is not a date in range: kibana.alert.original_time is left out`);
   }
 
-  // filter_source.ts, then buildEventTypeAlert (build_bulk_body.ts).
+  // filter_source.ts, then buildEventTypeAlert (build_bulk_body.ts); the event.* keys of both go
+  // to original_event (additionalAlertFields, on { ...source, ...eventFields }).
   const head = {};
-  for (const [k, v] of Object.entries(source)) if (!dropped(k)) setOwn(head, k, v);
-  const eventFields = {};
+  const tail = { 'kibana.alert.uuid': uuid };
+  for (const k in source) {
+    if (!Object.hasOwn(source, k) || dropped(k)) continue;
+    const v = source[k];
+    setOwn(head, k, v);
+    if (k.startsWith('event.')) setOwn(tail, `kibana.alert.original_event.${k.slice(6)}`, v);
+  }
   const ev = source.event;
-  if (ev !== null && typeof ev === 'object') flattenInto(eventFields, 'event', ev);
-  for (const [k, v] of Object.entries(eventFields)) setOwn(head, k, v);
+  if (ev !== null && typeof ev === 'object') {
+    const eventFields = {};
+    flattenInto(eventFields, 'event', ev);
+    for (const k in eventFields) {
+      const v = eventFields[k];
+      setOwn(head, k, v);
+      if (k.startsWith('event.')) setOwn(tail, `kibana.alert.original_event.${k.slice(6)}`, v);
+    }
+  }
   // buildAlert (build_alert.ts).
   head['@timestamp'] = o.now;
   head['kibana.space_ids'] = [ctx.spaceId];
@@ -377,12 +390,6 @@ function alertParts(ctx, doc, o) {
   head['kibana.alert.severity'] = info.severity;
   head['kibana.alert.risk_score'] = info.risk_score;
 
-  // wrap_hits_factory.ts, then additionalAlertFields (build_alert.ts).
-  const tail = { 'kibana.alert.uuid': uuid };
-  const withEvent = { ...source, ...eventFields };
-  for (const [k, v] of Object.entries(withEvent)) {
-    if (k.startsWith('event.')) setOwn(tail, `kibana.alert.original_event.${k.slice(6)}`, v);
-  }
   const ours = {
     summary: o.verdict?.summary,
     reasons: o.verdict?.reasons,
