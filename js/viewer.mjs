@@ -109,9 +109,10 @@ export function visibleText(text) {
 /**
  * Event text as DOM: a `<bdi>` (its direction isolated from the text around it) whose invisible
  * and direction-changing characters are shown as marked escapes (`<span class="eil-ctl">`),
- * so a value displays as the characters it holds. Text only, never HTML.
+ * so a value displays as the characters it holds. Text only, never HTML. `multiline` keeps
+ * line feeds and tabs as they are (for text laid out in lines, such as pretty-printed JSON).
  */
-export function renderText(text, doc = globalThis.document) {
+export function renderText(text, doc = globalThis.document, { multiline = false } = {}) {
   const value = String(text);
   const out = doc.createElement('bdi');
   out.className = 'eil-text';
@@ -121,6 +122,7 @@ export function renderText(text, doc = globalThis.document) {
   }
   let at = 0;
   for (const m of value.matchAll(INVISIBLE)) {
+    if (multiline && (m[0] === '\n' || m[0] === '\t')) continue;
     if (m.index > at) out.append(doc.createTextNode(value.slice(at, m.index)));
     const mark = el(doc, 'span', 'eil-ctl', escapeInvisible(m[0]));
     mark.title = `U+${m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}: an invisible or direction-changing character`;

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -72,8 +73,8 @@ export async function startBrowser() {
  * ...), `external` (requests to anything but the test server: aborted and recorded),
  * `cspViolations`, `pageErrors`, `consoleErrors`, and every `requests` URL.
  */
-export async function openPage(env, path = '', { viewport = { width: 1440, height: 1000 } } = {}) {
-  const context = await env.browser.newContext({ viewport, acceptDownloads: false, serviceWorkers: 'block' });
+export async function openPage(env, path = '', { viewport = { width: 1440, height: 1000 }, downloads = false, permissions = [] } = {}) {
+  const context = await env.browser.newContext({ viewport, acceptDownloads: downloads, serviceWorkers: 'block', permissions });
   const page = await context.newPage();
   const log = { dialogs: [], external: [], requests: [], cspViolations: [], pageErrors: [], consoleErrors: [] };
   const origin = new URL(env.url).origin;
@@ -140,3 +141,19 @@ export function assertClean(log) {
 }
 
 export { rm };
+
+/**
+ * A playground link's fragment (`s=` + base64url(deflate-raw(JSON))) for any value, made here
+ * rather than by the page, so a test can hand the page what no page would write.
+ */
+export function linkFragment(value, { raw = false } = {}) {
+  const bytes = raw ? Buffer.from(value) : Buffer.from(JSON.stringify(value));
+  return `s=${deflateRawSync(bytes).toString('base64url')}`;
+}
+
+/** The state in a page's URL fragment (`#s=...`). */
+export function linkState(url) {
+  const hash = new URL(url).hash;
+  assert.match(hash, /^#s=[A-Za-z0-9_-]*$/);
+  return JSON.parse(inflateRawSync(Buffer.from(hash.slice(3), 'base64url')).toString('utf8'));
+}

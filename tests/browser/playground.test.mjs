@@ -1,8 +1,14 @@
 // End-to-end tests of the playground (www/index.html) in Debian's Chromium.
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 
-import { assertClean, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { assertClean, linkState, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { PRESETS } from '../../www/src/presets.mjs';
+
+const rules = createRequire(import.meta.url)('external-ip-lookup-rule');
+const preset = (id) => PRESETS.find((p) => p.id === id).event;
 
 let env;
 before(async () => {
@@ -300,5 +306,141 @@ describe('playground', () => {
     assertClean(log);
     assertClean(again.log);
     await again.context.close();
+  });
+
+  test('switching version keeps an edited query as an entry of the version list', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPlayground();
+    const mine = 'network where dns.question.name : "*ipify.org" and process.name : "powershell.exe"';
+    await setEditorText(page, '#query-editor', mine);
+    await waitForBanner(page, 'alert');
+    assert.equal(await page.locator('#version').inputValue(), 'edited');
+    await page.selectOption('#version', '104');
+    assert.match(await queryText(page), /^network where host\.os\.type == "windows"/);
+    assert.match(await page.locator('#version-status').textContent(), /Your edited query is kept: choose "Kept edit 1"/);
+    const kept = page.locator('#version option[value="draft:0"]');
+    assert.match(await kept.textContent(), /^Kept edit 1 \(from 102\): network where dns\.question\.name/);
+    // The kept edit is in the link too.
+    await page.waitForFunction(() => location.hash.slice(1) === document.body.dataset.saved);
+    await page.waitForTimeout(300);
+    assert.deepEqual(linkState(page.url()).k, [{ v: '102', q: mine }]);
+    // And back: the edit is the query again, on its version.
+    await page.selectOption('#version', 'draft:0');
+    assert.equal(await queryText(page), mine);
+    assert.equal(await page.locator('#version').inputValue(), 'edited');
+    assert.match(await page.locator('#rule-meta').textContent(), /Elastic Stack 8\.6/);
+    assert.equal(await page.locator('#version option[value^="draft:"]').count(), 0);
+    await waitForBanner(page, 'alert');
+    assertClean(log);
+    await context.close();
+  });
+
+  test('several events, as a JSON array or NDJSON, get a verdict each; the input shape is a choice', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPlayground();
+    await setEditorText(page, '#event-editor', JSON.stringify([preset('hit'), preset('browser'), preset('service-sid')], null, 2));
+    await page.waitForSelector('#event-verdicts .event-pick');
+    const picks = page.locator('#event-verdicts .event-pick');
+    assert.equal(await picks.count(), 3);
+    assert.deepEqual(await picks.evaluateAll((b) => b.map((x) => x.dataset.state)), ['alert', 'none', 'none']);
+    assert.match(await page.locator('#event-verdicts p').textContent(), /^3 events: 1 alert\(s\), 0 suppressed, 2 no alert/);
+    await picks.nth(1).click();
+    await waitForBanner(page, 'no-alert');
+    assert.match(await banner(page).textContent(), /^Event 2 of 3: NO ALERT/);
+    assert.equal(await picks.nth(1).getAttribute('aria-pressed'), 'true');
+    assert.match(await summary(page), /excluded/);
+    // NDJSON, with a line that is not an event.
+    const ndjson = [JSON.stringify(preset('browser')), JSON.stringify(preset('hit')), '{"oops": '].join('\n');
+    await setEditorText(page, '#event-editor', ndjson);
+    await page.waitForFunction(() => document.querySelectorAll('#event-verdicts .event-pick').length === 3);
+    assert.deepEqual(await picks.evaluateAll((b) => b.map((x) => x.dataset.state)), ['none', 'alert', 'unknown']);
+    assert.match(await page.locator('#event-status').textContent(), /3 events \(NDJSON\); 1 not an event: line 3: /);
+    await page.locator('#event-editor .cm-lint-marker-error').first().waitFor();
+    // Sysmon DNS records: read as ECS they miss the rule's fields; as Sysmon or auto they alert.
+    const line = readFileSync(new URL('../cli/fixtures/sysmon-eid22.ndjson', import.meta.url), 'utf8').split('\n').find((l) => l.trim() && rules.compileRule({ input: 'auto' }).matches(l));
+    await setEditorText(page, '#event-editor', JSON.stringify(JSON.parse(line), null, 2));
+    await waitForBanner(page, 'no-alert');
+    for (const [shape, state] of [['sysmon', 'alert'], ['ecs', 'no-alert'], ['auto', 'alert']]) {
+      await page.selectOption('#input-shape', shape);
+      await waitForBanner(page, state);
+    }
+    await page.waitForFunction(() => location.hash.slice(1) === document.body.dataset.saved);
+    await page.waitForTimeout(300);
+    assert.equal(linkState(page.url()).i, 'auto');
+    await screenshot(page, 'playground-several-events');
+    assertClean(log);
+    await context.close();
+  });
+
+  test('the editor completes field names and operators, and explains a clause on hover', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPlayground();
+    await waitForBanner(page, 'alert');
+    await setEditorText(page, '#query-editor', 'network where ');
+    await page.keyboard.type('dns.quest');
+    const option = page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.name' });
+    await option.first().waitFor();
+    await page.waitForTimeout(150); // CodeMirror takes Enter only once the list has been shown a moment
+    await page.keyboard.press('Enter');
+    assert.equal(await queryText(page), 'network where dns.question.name');
+    // After a field and a space: the operators, with what each does.
+    await page.keyboard.type(' ');
+    await page.keyboard.press('Control+Space');
+    const ops = page.locator('#query-editor .cm-tooltip-autocomplete li');
+    await ops.first().waitFor();
+    await page.waitForTimeout(150);
+    const labels = await ops.allTextContents();
+    for (const op of [':', '==', 'not in', 'like~']) assert.ok(labels.some((l) => l.startsWith(op)), `${op} offered: ${labels.join(' | ')}`);
+    await page.keyboard.press('Escape');
+
+    // Hover over the published query's `user.id not in (...)`: its result and what `not in` does.
+    await page.click('#reset-query');
+    await waitForBanner(page, 'alert');
+    const at = await page.evaluate(() => {
+      const root = document.querySelector('#query-editor').shadowRoot;
+      const walker = document.createTreeWalker(root.querySelector('.cm-content'), NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const i = n.textContent.indexOf('user.id');
+        if (i >= 0) {
+          const r = document.createRange();
+          r.setStart(n, i + 2);
+          r.setEnd(n, i + 3);
+          const b = r.getBoundingClientRect();
+          return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+        }
+      }
+      return null;
+    });
+    await page.mouse.move(at.x - 6, at.y);
+    await page.mouse.move(at.x, at.y, { steps: 3 });
+    const tip = page.locator('#query-editor .cm-tooltip-hover .eql-help');
+    await tip.waitFor();
+    const text = await tip.textContent();
+    assert.match(text, /^held user\.id not in \("S-1-5-19", "S-1-5-20"\) — not in the list/);
+    assert.match(text, /values seen: S-1-5-21-/);
+    assert.match(text, /None of the list: holds when no value is in the list, and when the field is missing/);
+    await screenshot(page, 'playground-hover');
+    assertClean(log);
+    await context.close();
+  });
+
+  test('in an alert nothing reads failed: the `not` is tinted held and held negations say why', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPlayground();
+    await waitForBanner(page, 'alert');
+    assert.equal(await page.locator('#query-editor .cm-clause-failed').count(), 0, 'no clause tinted red');
+    const notRange = await page.locator('#query-editor .cm-clause-held', { hasText: 'not' }).allTextContents();
+    assert.ok(notRange.some((t) => t.startsWith('not')), 'the `not ...` clause is tinted held as a whole');
+    const heldKinds = await page.locator('#verdict .eil-held > .eil-line .eil-kind').allTextContents();
+    assert.ok(!heldKinds.includes('no value matched'), `held clauses: ${heldKinds.join(', ')}`);
+    assert.equal(await page.locator('#verdict .eil-node[data-op="not in"] > .eil-line .eil-kind').textContent(), 'not in the list');
+    assert.equal(await page.locator('#verdict .eil-tree > .eil-node > ul > .eil-node[data-op="not"] > .eil-line .eil-kind').textContent(), 'not in the list');
+    // A missing user.id: the exclusion holds because the field is absent.
+    await page.selectOption('#preset', 'p:missing-user-id');
+    await waitForBanner(page, 'alert');
+    assert.equal(await page.locator('#verdict .eil-node[data-op="not in"] > .eil-line .eil-kind').textContent(), 'field absent, so it holds');
+    // An excluded browser: now the `not` fails, tinted red, and its list entry is highlighted.
+    await page.selectOption('#preset', 'p:browser');
+    await waitForBanner(page, 'no-alert');
+    assert.ok((await page.locator('#query-editor .cm-clause-failed').allTextContents()).some((t) => t.startsWith('not')));
+    assert.equal(await page.locator('#query-editor .cm-matched-entry', { hasText: 'Program Files' }).count(), 1);
+    assertClean(log);
+    await context.close();
   });
 });

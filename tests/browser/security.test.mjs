@@ -8,8 +8,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+import { assertClean, linkFragment, linkState, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
 import { HOSTILE, hostileEvent, generateEvents } from '../../www/src/generate.mjs';
+
+const rules = createRequire(import.meta.url)('external-ip-lookup-rule');
 
 let env;
 let dir;
@@ -43,6 +48,8 @@ async function assertInert(page, log, label) {
       handlers: every.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`)),
       dangerous: every
         .filter((e) => /^(IMG|IFRAME|OBJECT|EMBED|SVG|SCRIPT)$/i.test(e.tagName) && !(e.tagName === 'SCRIPT' && e.src))
+        // CodeMirror's own cursor helpers beside a widget: an <img> with no source.
+        .filter((e) => !(e.tagName === 'IMG' && e.classList.contains('cm-widgetBuffer') && !e.hasAttribute('src')))
         .map((e) => e.tagName),
       // `<b onmouseover=...>WS-666</b>` parsed as markup would be an element with just that text.
       parsedMarkup: every.filter((e) => e.textContent === 'WS-666').length,
@@ -203,5 +210,183 @@ describe('the server and the pages\' policies', () => {
       assert.deepEqual(log.pageErrors, []);
       await context.close();
     }
+  });
+});
+
+// U+202E (RIGHT-TO-LEFT OVERRIDE) and a reversed path: shown raw, it reads
+// "C:\Program Files (x86)\Google\Chrome\Application\chrome.exe", an excluded browser; it is not.
+const RLO = '\u202E';
+const SPOOFED = `${RLO}exe.emorhc\\noitacilppA\\emorhC\\elgooG\\)68x( seliF margorP\\:C`;
+function spoofEvent() {
+  return {
+    '@timestamp': '2024-05-02T10:00:00.000Z',
+    event: { category: ['network'], action: 'lookup_requested' },
+    network: { protocol: 'dns' },
+    host: { name: 'WS-7', os: { type: 'windows' } },
+    process: { name: `${RLO}exe.emorhc`, executable: SPOOFED },
+    user: { id: 'S-1-5-21-1-2-3-1001', name: 'bob' },
+    dns: { question: { name: 'api.ipify.org' } },
+  };
+}
+
+/** What the DOM under `selector` shows: no raw direction override, and where its escapes are. */
+async function directionInDom(page, selector) {
+  return page.evaluate(
+    ([sel, rlo]) => {
+      const root = document.querySelector(sel);
+      const marks = [...root.querySelectorAll('.eil-ctl')];
+      return {
+        raw: root.textContent.includes(rlo),
+        marks: marks.map((m) => m.textContent),
+        isolated: marks.every((m) => getComputedStyle(m.closest('bdi')).unicodeBidi === 'isolate'),
+        text: root.textContent,
+      };
+    },
+    [selector, RLO],
+  );
+}
+
+describe('direction-override characters are shown, not obeyed', () => {
+  test('the engine notes them and the event still alerts', () => {
+    const v = rules.compileRule({}).evaluate(spoofEvent());
+    assert.equal(v.matched, true, 'not an excluded browser');
+    const notes = JSON.stringify(v.reasons).match(/contains direction-override characters \(U\+202E\)/g) ?? [];
+    assert.ok(notes.length >= 2, 'process.name and process.executable are flagged');
+  });
+
+  test('viewer: the cell, the reasons panel and the JSON show \\u202E as a marked escape', { timeout: 60000 }, async () => {
+    const file = join(dir, 'spoof.ndjson');
+    await writeFile(file, [...generateEvents(4, 3), spoofEvent()].map((e) => JSON.stringify(e)).join('\n'));
+    const { page, log, context } = await openPage(env, 'viewer.html');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    const cell = await directionInDom(page, '#log-body [data-line="5"] .col-proc');
+    assert.equal(cell.raw, false, 'no raw U+202E in the cell');
+    assert.deepEqual(cell.marks, ['\\u202E'], 'the override shown as an escape');
+    assert.equal(cell.isolated, true, 'inside an isolated <bdi>');
+    assert.equal(cell.text, SPOOFED.replace(RLO, '\\u202E'));
+    assert.equal(await page.locator('#log-body [data-line="5"] .col-proc').getAttribute('title'), SPOOFED.replace(RLO, '\\u202E'));
+    await page.locator('#log-body [data-line="5"] .eil-badge').click();
+    await page.locator('.eil-panel').waitFor();
+    const panel = await directionInDom(page, '.eil-panel');
+    assert.equal(panel.raw, false, 'no raw U+202E in the panel');
+    assert.ok(panel.marks.length >= 3, 'summary and values marked');
+    assert.match(await page.locator('.eil-panel [data-role="summary"]').textContent(), /^\\u202Eexe\.emorhc looked up api\.ipify\.org/);
+    assert.match(panel.text, /contains direction-override characters \(U\+202E\)/);
+    await page.keyboard.press('Escape');
+    await page.locator('#log-body [data-line="5"] .col-dns').click();
+    await page.locator('#raw:not([hidden])').waitFor();
+    const raw = await directionInDom(page, '#raw-json');
+    assert.equal(raw.raw, false);
+    assert.deepEqual(raw.marks, ['\\u202E', '\\u202E']);
+    assert.equal(await page.evaluate((c) => document.body.innerText.includes(c), RLO), false, 'nowhere on the page');
+    await screenshot(page, 'bidi-viewer');
+    await assertInert(page, log, 'viewer, direction override');
+    await context.close();
+  });
+
+  test('playground: the summary, the reasons and the suggestion show it as a marked escape', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPage(env, '');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    await setEditorText(page, '#event-editor', JSON.stringify(spoofEvent(), null, 2));
+    await page.waitForSelector('#verdict-banner[data-state="alert"]');
+    const verdict = await directionInDom(page, '#verdict');
+    assert.equal(verdict.raw, false);
+    assert.ok(verdict.marks.length >= 3);
+    assert.match(await page.locator('#verdict [data-role="summary"]').textContent(), /^\\u202Eexe\.emorhc looked up/);
+    assert.match(verdict.text, /contains direction-override characters \(U\+202E\)/);
+    // The event editor (CodeMirror) shows it as a special character, not as a reordering.
+    assert.ok((await page.locator('#event-editor .cm-specialChar').count()) >= 1);
+    await page.click('#suggest');
+    await page.waitForSelector('.suggest-explanation');
+    assert.equal((await directionInDom(page, '#suggestion')).raw, false);
+    await assertInert(page, log, 'playground, direction override');
+    await context.close();
+  });
+});
+
+describe('share links are data from anyone', () => {
+  const open = async (fragment, path = '') => {
+    const opened = await openPage(env, `${path}#${fragment}`);
+    await opened.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    return opened;
+  };
+
+  test('a crafted exception (`{x:[{entries:[null]}]}`) gives a message and the default state', { timeout: 60000 }, async () => {
+    const { page, log, context } = await open(linkFragment({ x: [{ entries: [null] }] }));
+    const status = page.locator('#link-status');
+    assert.equal(await status.getAttribute('data-state'), 'partial');
+    assert.match(await status.textContent(), /exception item 1\.entries\[0\] is not an exception entry \(null\): the item is left out/);
+    assert.equal(await page.locator('#exception-items .item').count(), 0);
+    await page.waitForSelector('#verdict-banner[data-state="alert"]');
+    assert.equal(await page.locator('#version').inputValue(), '102');
+    assertClean(log);
+    await context.close();
+  });
+
+  test('every field of the wrong type is named, and the rest of the link is used', { timeout: 60000 }, async () => {
+    const state = { v: 5, q: { x: 1 }, k: 'x', t: { addDomains: [1], packs: ['no-such-pack'], bogus: [] }, x: [{ entries: [{ field: 'a', operator: 'maybe', type: 'match', value: 'b' }] }, { name: 'ok', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'bob' }] }], i: 'xml', e: 7, z: 1 };
+    const { page, log, context } = await open(linkFragment(state));
+    const text = await page.locator('#link-status').textContent();
+    for (const want of ['unknown field `z`', 'version 5 is not one of', 'the query is not text', 'kept queries are not a list', 'tuning `addDomains`', 'pack "no-such-pack"', 'unknown tuning `bogus`', 'entries[0].operator "maybe"', 'input shape "xml"', 'the event is not text (7)']) {
+      assert.ok(text.includes(want), `${want} in: ${text}`);
+    }
+    // The valid exception item is used: the default event (bob) is suppressed.
+    await page.waitForSelector('#verdict-banner[data-state="suppressed"]');
+    assert.equal(await page.locator('#exception-items .item').count(), 1);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('an unreadable link, and one that unpacks to too much, start from the defaults', { timeout: 60000 }, async () => {
+    for (const [fragment, message] of [
+      ['s=%%%not-base64', /cannot be read: the link is not base64url/],
+      ['s=AAAA', /cannot be read/],
+      [linkFragment('[1, 2]', { raw: true }), /Parts of this link were not used.*holds an array/],
+      [linkFragment(' '.repeat(9 * 1024 * 1024), { raw: true }), /cannot be read: the link unpacks to more than 8 MB/],
+    ]) {
+      const { page, log, context } = await open(fragment);
+      assert.match(await page.locator('#link-status').textContent(), message);
+      await page.waitForSelector('#verdict-banner[data-state="alert"]');
+      assertClean(log);
+      await context.close();
+    }
+  });
+
+  test('the log viewer takes the same links: a crafted one changes nothing it should not', { timeout: 60000 }, async () => {
+    const { page, log, context } = await open(linkFragment({ v: '108', x: [{ entries: [null] }, 'x'], q: 42 }), 'viewer.html');
+    const status = await page.locator('#rule-status').textContent();
+    assert.match(status, /version 108, the published query, 0 exception item\(s\)/);
+    assert.match(status, /exception item 1\.entries\[0\] is not an exception entry/);
+    assert.match(status, /the query is not text/);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('a link longer than browsers open keeps all but the event, and says so', { timeout: 120000 }, async () => {
+    const { page, log, context } = await openPage(env, '', { permissions: ['clipboard-read', 'clipboard-write'] });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    // An event with 1.1 MB of random text: deflate cannot shrink it below what browsers open.
+    const big = { ...spoofEvent(), message: randomBytes(850 * 1024).toString('base64') };
+    big.process = { name: 'curl.exe', executable: 'C:\\Windows\\System32\\curl.exe' };
+    await setEditorText(page, '#event-editor', JSON.stringify(big));
+    await page.waitForSelector('#link-note[data-level="too-long"]', { timeout: 30000 });
+    assert.match(await page.locator('#link-note').textContent(), /longer than browsers open.*keeps everything but the event/);
+    await page.waitForFunction(() => location.hash.slice(1) === document.body.dataset.saved);
+    assert.ok(page.url().length < 1024 * 1024, `the address is ${page.url().length} characters`);
+    const saved = linkState(page.url());
+    assert.equal(saved.e, undefined, 'no event in the link');
+    assert.equal(saved.v, '102');
+    await page.click('#copy-link');
+    assert.equal(await page.locator('#copy-link').getAttribute('data-said'), 'Link copied, without the event (too big for a link)');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
+    // 40 KB of random text: the link opens, with a warning that tools may cut it.
+    await setEditorText(page, '#event-editor', JSON.stringify({ ...big, message: randomBytes(40 * 1024).toString('base64') }));
+    await page.waitForSelector('#link-note[data-level="long"]', { timeout: 30000 });
+    await page.waitForFunction(() => location.hash.slice(1) === document.body.dataset.saved);
+    assert.ok(linkState(page.url()).e.length > 50000, 'the event is in the link');
+    assertClean(log);
+    await context.close();
   });
 });

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { assertClean, openPage, screenshot, startBrowser } from './helpers.mjs';
+import { assertClean, linkFragment, openPage, screenshot, startBrowser } from './helpers.mjs';
 import { generateEvents, toNdjson } from '../../www/src/generate.mjs';
 
 const require = createRequire(import.meta.url);
@@ -191,11 +191,21 @@ describe('log viewer', () => {
     await context.close();
   });
 
-  test('stays responsive with 100,000 events: a worker with progress, virtualised rows', { timeout: 180000 }, async () => {
+  test('stays responsive with 100,000 events: rows streamed from a worker with progress, virtualised', { timeout: 180000 }, async () => {
     const file = join(dir, 'events-100k.ndjson');
     await writeFile(file, toNdjson(generateEvents(100000, 7)));
     const { page, log, context } = await openViewer();
     await page.setInputFiles('#file', file);
+    // The first rows are on screen before the scan has ended: the worker streams them.
+    await page.waitForSelector('body[data-first-rows]', { timeout: 60000 });
+    const early = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      rows: document.querySelectorAll('#log-body [data-line]').length,
+      events: Number(document.querySelector('#counts').dataset.events ?? 0),
+    }));
+    assert.equal(early.state, 'scanning', 'rows were shown while scanning');
+    assert.ok(early.rows > 10, `rows on screen: ${early.rows}`);
+    assert.ok(early.events < 100000, `only part of the file so far: ${early.events}`);
     // While the worker evaluates, the page keeps painting frames and the progress bar moves.
     const progress = [];
     const frameGaps = [];
@@ -232,6 +242,146 @@ describe('log viewer', () => {
     const alerts = Number(await page.locator('#counts').getAttribute('data-alerts'));
     assert.equal(await page.locator('#counts').getAttribute('data-shown'), String(alerts));
     await screenshot(page, 'viewer-100k');
+    assertClean(log);
+    await context.close();
+  });
+
+  test('a bad file clears the previous rows', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openViewer();
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    assert.ok((await page.locator('#log-body [data-line]').count()) > 10);
+    // A file that is not JSON at all: no rows of the previous file stay, and the page says why.
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '[{"event": {"category": "network"}}, oops');
+    await page.setInputFiles('#file', bad);
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await page.locator('#log-body [data-line]').count(), 0, 'the previous rows are gone');
+    assert.match(await page.locator('#counts').textContent(), /^Cannot read bad\.json: the file is not valid JSON/);
+    assert.equal(await page.locator('#counts').getAttribute('data-events'), null);
+    assert.equal(await page.locator('#export-csv').isDisabled(), true);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('search, sort by a column, a row\'s JSON, and the alerts exported as NDJSON and CSV', { timeout: 120000 }, async () => {
+    const events = generateEvents(3000, 77);
+    // A value that a spreadsheet would run as a formula, in an alerting row.
+    events[5] = { ...events[5], event: { category: ['network'], action: 'lookup_requested' }, network: { protocol: 'dns' }, process: { name: 'x.exe', executable: '=HYPERLINK("http://attacker.example","x")' }, user: { id: 'S-1-5-21-9', name: 'mallory, "the" user' }, dns: { question: { name: 'api.ipify.org' } } };
+    const text = toNdjson(events);
+    const file = join(dir, 'events-3k.ndjson');
+    await writeFile(file, text);
+    const rule = rules.compileRule({});
+    const alertLines = events.flatMap((e, i) => (rule.matches(e) ? [i + 1] : []));
+    const { page, log, context } = await openViewer('viewer.html', { downloads: true });
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    const counts = page.locator('#counts');
+    assert.equal(await counts.getAttribute('data-alerts'), String(alertLines.length));
+
+    // Search: the rows whose columns hold the text, whatever the case.
+    await page.fill('#search', 'IFCONFIG.ME');
+    const want = events.filter((e) => e.dns.question.name.includes('ifconfig.me')).length;
+    await page.waitForFunction((n) => document.querySelector('#counts').dataset.shown === String(n), want);
+    const shown = await collectRows(page);
+    assert.equal(shown.length, want);
+    for (const r of shown) assert.match(events[r.line - 1].dns.question.name, /ifconfig\.me/);
+    await page.fill('#search', '');
+    await page.waitForFunction(() => document.querySelector('#counts').dataset.shown === '3000');
+
+    // Sort by user.name, then the other way.
+    await page.click('#log-head button[data-column="3"]');
+    assert.equal(await page.locator('#log-head [role="columnheader"]').nth(3).getAttribute('aria-sort'), 'ascending');
+    const names = async () => page.evaluate(() => [...document.querySelectorAll('#log-body [data-line]')]
+      .sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex'))
+      .map((r) => r.querySelector('.col-user').textContent));
+    const asc = await names();
+    assert.deepEqual(asc, [...asc].sort(), 'ascending');
+    const sortedAll = events.map((e) => e.user.name).sort();
+    assert.equal(asc[0], sortedAll[0]);
+    await page.click('#log-head button[data-column="3"]');
+    const desc = await names();
+    assert.equal(desc[0], sortedAll.at(-1), 'descending');
+    await page.click('#log-head button[data-column="0"]'); // back to file order
+
+    // A row's JSON: the event as it is in the file.
+    await page.locator('#log-body [data-line="3"] .col-dns').click();
+    await page.locator('#raw:not([hidden])').waitFor();
+    assert.equal(await page.locator('#raw').getAttribute('data-line'), '3');
+    assert.deepEqual(JSON.parse(await page.locator('#raw-json').textContent()), events[2]);
+    await page.keyboard.press('Escape');
+    await page.locator('#raw').waitFor({ state: 'hidden' });
+
+    // Export: NDJSON is the alert lines exactly as in the file; CSV has a row per alert.
+    const lines = text.split('\n');
+    let download = page.waitForEvent('download');
+    await page.click('#export-ndjson');
+    const ndjson = readFileSync(await (await download).path(), 'utf8');
+    assert.equal((await download).suggestedFilename(), 'events-3k-alerts.ndjson');
+    assert.deepEqual(ndjson.trimEnd().split('\n'), alertLines.map((l) => lines[l - 1]));
+    download = page.waitForEvent('download');
+    await page.click('#export-csv');
+    const csv = readFileSync(await (await download).path(), 'utf8').trimEnd().split('\r\n');
+    assert.equal(csv[0], 'line,@timestamp,host.name,user.name,event.action,process.executable,dns.question.name');
+    assert.equal(csv.length, alertLines.length + 1);
+    assert.deepEqual(csv.slice(1).map((r) => Number(r.split(',')[0])), alertLines);
+    // The formula is defused and quoted; quotes and commas are escaped.
+    const row6 = csv.find((r) => r.startsWith('6,'));
+    assert.ok(row6.includes('"\'=HYPERLINK(""http://attacker.example"",""x"")"'), row6);
+    assert.ok(row6.includes('"mallory, ""the"" user"'), row6);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('the reasons panel names its row, follows it, and closes when it scrolls away', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openViewer();
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    const badge = page.locator('#log-body .eil-badge').first();
+    const line = await badge.evaluate((b) => b.closest('[data-line]').dataset.line);
+    await badge.click();
+    const panel = page.locator('.eil-panel');
+    await panel.waitFor();
+    assert.equal(await panel.getAttribute('data-row'), `line ${line}`);
+    assert.match(await panel.locator('.eil-panel-title').textContent(), new RegExp(`· line ${line}$`));
+    // A small scroll: the row is still in view, the panel moves with it.
+    const top = async () => panel.evaluate((p) => p.getBoundingClientRect().top);
+    const before = await top();
+    await page.locator('#log').evaluate((box) => (box.scrollTop += 40));
+    await page.waitForFunction((t) => Math.abs(document.querySelector('.eil-panel').getBoundingClientRect().top - (t - 40)) < 2, before);
+    // Scrolled far away: the panel closes rather than explain a row no longer shown.
+    await page.locator('#log').evaluate((box) => (box.scrollTop += 5000));
+    await panel.waitFor({ state: 'detached' });
+    assertClean(log);
+    await context.close();
+  });
+
+  test('a playground link sets the rule: its query, tuning and exceptions', { timeout: 60000 }, async () => {
+    const events = generateEvents(2000, 5);
+    const file = join(dir, 'events-2k.ndjson');
+    await writeFile(file, toNdjson(events));
+    const exceptions = [{ name: 'svc_backup', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'svc_backup' }] }];
+    const state = { v: '104', t: { addDomains: ['*.corp.local'] }, x: [...exceptions, { name: 'incomplete', entries: [{ field: '', operator: 'included', type: 'match', value: '' }] }] };
+    const options = { version: '104', addDomains: ['*.corp.local'], exceptions };
+    const expected = events.filter((e) => rules.compileRule(options).matches(e)).length;
+    assert.notEqual(expected, events.filter((e) => rules.compileRule({}).matches(e)).length, 'the link changes the alerts');
+    // Handed over in the address (as the playground's "Triage logs with this rule" link does).
+    const { page, log, context } = await openViewer(`viewer.html#${linkFragment(state)}`);
+    assert.equal(await page.locator('#rule-status').getAttribute('data-rule'), 'link');
+    assert.match(await page.locator('#rule-status').textContent(), /version 104, the published query, 1 list edit\(s\), 1 exception item\(s\)/);
+    assert.equal(await page.locator('#version').isDisabled(), true);
+    await page.setInputFiles('#file', file);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    assert.equal(await page.locator('#counts').getAttribute('data-alerts'), String(expected));
+    // Back to the published rule: the file is evaluated again.
+    await page.click('#rule-reset');
+    await page.waitForFunction((n) => document.body.dataset.state === 'ready' && document.querySelector('#counts').dataset.alerts === String(n), events.filter((e) => rules.compileRule({}).matches(e)).length);
+    // Pasted: a query that does not compile leaves the rule as it is, and says why.
+    await page.fill('#rule-link', `http://example.invalid/#${linkFragment({ v: '102', q: 'network where (' })}`);
+    await page.click('#link-form button[type="submit"]');
+    await page.waitForSelector('#rule-status.error');
+    assert.match(await page.locator('#rule-status').textContent(), /does not compile: .*The rule is unchanged/);
+    assert.equal(await page.locator('#version').isDisabled(), false);
     assertClean(log);
     await context.close();
   });

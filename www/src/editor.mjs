@@ -38,7 +38,7 @@ const theme = (maxHeight) =>
     '.cm-clause-held': { backgroundColor: 'rgba(18, 183, 106, .07)' },
     '.cm-clause-failed': { backgroundColor: 'rgba(240, 68, 56, .08)', textDecoration: 'underline dotted rgba(217, 45, 32, .6)' },
     '.cm-matched-entry': { backgroundColor: '#fde68a', outline: '1px solid #d97706', borderRadius: '2px', fontWeight: '700' },
-    '.cm-tooltip.eql-help': { maxWidth: 'min(30rem, 90vw)', padding: '.4rem .6rem', font: '12px/1.45 system-ui, sans-serif', color: '#101828' },
+    '.cm-tooltip .eql-help': { maxWidth: 'min(30rem, 90vw)', padding: '.4rem .6rem', font: '12px/1.45 system-ui, sans-serif', color: '#101828' },
     '.eql-help-head': { fontWeight: '600', marginBottom: '.2rem', fontFamily: 'ui-monospace, monospace', wordBreak: 'break-word' },
     '.eql-help-held': { color: '#05603a', fontWeight: '700' },
     '.eql-help-failed': { color: '#912018', fontWeight: '700' },

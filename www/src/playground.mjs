@@ -829,7 +829,7 @@ function suggest() {
           { class: 'suggested-item' },
           h('strong', {}, renderText(result.item.name ?? 'Suggested exception')),
           h('ul', {}, result.item.entries.map((e, i) => h('li', {}, i ? 'AND ' : '', renderText(describeEntry(e))))),
-          h('details', {}, h('summary', {}, 'As an Elastic exception item (JSON)'), h('pre', { class: 'code' }, renderText(JSON.stringify(result.item, null, 2)))),
+          h('details', {}, h('summary', {}, 'As an Elastic exception item (JSON)'), h('pre', { class: 'code' }, renderText(JSON.stringify(result.item, null, 2), document, { multiline: true }))),
           h(
             'button',
             {
@@ -1132,6 +1132,7 @@ async function main() {
     eventText: () => eventView.state.doc.toString(),
     verdict: () => (verdicts[selected]?.error ? null : (verdicts[selected] ?? null)),
     verdicts: () => verdicts,
+    selection: () => queryView.state.sliceDoc(queryView.state.selection.main.from, queryView.state.selection.main.to),
   });
   document.body.dataset.ready = 'true';
 }

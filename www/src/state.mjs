@@ -79,7 +79,13 @@ export async function decodeState(hash) {
   }
 }
 
-const describe = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v.length > 40 ? `${v.slice(0, 39)}…` : v}"` : typeof v);
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 39)}…` : v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return typeof v;
+}
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isStrings = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 

@@ -301,16 +301,26 @@ function renderRows(all) {
   while (pool.length < last - first) pool.push(makeRow());
   const kept = new Set();
   if (!all) for (const row of pool) if (row._at >= first && row._at < last && row.isConnected) kept.add(row._at);
-  const free = pool.filter((row) => !kept.has(row._at) || all);
+  const byAt = new Map();
+  const free = [];
+  for (const row of pool) (kept.has(row._at) ? byAt.set(row._at, row) : free.push(row));
   for (let at = first; at < last; at++) {
-    if (kept.has(at)) continue;
+    if (byAt.has(at)) continue;
     const row = free.pop();
     fillRow(row, at);
-    if (!row.isConnected) body.append(row);
+    byAt.set(at, row);
   }
   for (const row of free) {
     if (row.isConnected) row.remove();
     row._at = -1;
+  }
+  // The DOM order is the visual order (for Tab and screen readers): move only rows out of place.
+  let prev = null;
+  for (let at = first; at < last; at++) {
+    const row = byAt.get(at);
+    const want = prev ? prev.nextSibling : body.firstChild;
+    if (want !== row) body.insertBefore(row, want);
+    prev = row;
   }
   rendered = { first, last };
   box.dataset.first = String(first);
@@ -318,7 +328,7 @@ function renderRows(all) {
   // Keyboard focus stays on its row while the row is shown, and never falls to the page.
   if (focused && !focused.isConnected) box.focus({ preventScroll: true });
   if (focused && activeRow >= first && activeRow < last) {
-    const row = pool.find((x) => x._at === activeRow);
+    const row = byAt.get(activeRow);
     const target = focusOnBadge ? (row.querySelector('.eil-badge') ?? row) : row;
     if (document.activeElement !== target) target.focus({ preventScroll: true });
   }
@@ -377,7 +387,7 @@ async function showRaw(row) {
     text = `This row cannot be read: ${err.message}`;
   }
   if (rawFor !== row) return;
-  replace($('#raw-json'), renderText(text));
+  replace($('#raw-json'), renderText(text, document, { multiline: true }));
   box.hidden = false;
   box.focus({ preventScroll: true });
   box.scrollIntoView({ block: 'nearest' });
@@ -456,7 +466,7 @@ function exportAlerts(kind) {
     for (const r of rows) parts.push(source.slice(data.starts[r], data.ends[r]), '\n');
     download(new Blob(parts, { type: 'application/x-ndjson' }), `${base}-alerts.ndjson`);
   } else {
-    const lines = [['line', ...FIELDS].map(csvField).join(',')];
+    const lines = [['line', ...FIELDS].join(',')]; // our own names: nothing to defuse
     for (const r of rows) lines.push([String(data.lines[r]), ...data.cols.map((col) => col[r])].map(csvField).join(','));
     download(new Blob([`${lines.join('\r\n')}\r\n`], { type: 'text/csv' }), `${base}-alerts.csv`);
   }
