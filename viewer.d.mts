@@ -31,6 +31,14 @@ export interface ViewerPluginOptions {
 export interface DecorateOptions {
   /** Whether the row is an alert, when already known (e.g. computed in a worker): no evaluation. */
   matched?: boolean;
+  /** Names the row in the reasons panel's title, e.g. `"line 41"`. */
+  label?: string;
+}
+
+/** Options of `showReasons`. */
+export interface ShowReasonsOptions {
+  /** Names the row the panel explains, in its title, e.g. `"line 41"`. */
+  label?: string;
 }
 
 /** The plugin. Nothing it renders is HTML: event data is written as text. */
@@ -44,9 +52,10 @@ export interface ViewerPlugin {
   /**
    * Adds a badge and the class `eil-alert` to `row` when the rule alerts on `event`, after
    * removing what an earlier call added (rows of virtualised lists are reused). Returns whether
-   * the row is an alert.
+   * the row is an alert. With `options.matched`, `event` may be a function that returns the event
+   * (or a promise of it), called when the badge is clicked.
    */
-  decorateRow(row: HTMLElement, event: EventInput, options?: DecorateOptions): boolean;
+  decorateRow(row: HTMLElement, event: EventInput | (() => EventInput | Promise<EventInput>), options?: DecorateOptions): boolean;
   /** Removes what `decorateRow` added. */
   clearRow(row: HTMLElement): void;
   /**
@@ -58,8 +67,11 @@ export interface ViewerPlugin {
   wrapRowRenderer<Args extends unknown[], Row extends HTMLElement>(
     render: (event: EventInput, ...args: Args) => Row,
   ): (event: EventInput, ...args: Args) => Row;
-  /** Opens the reasons panel for `event` next to `anchor`. */
-  showReasons(event: EventInput, anchor?: HTMLElement): HTMLElement;
+  /**
+   * Opens the reasons panel for `event` next to `anchor`; it follows the anchor while it is in
+   * view and closes when it scrolls away or leaves the document.
+   */
+  showReasons(event: EventInput, anchor?: HTMLElement, options?: ShowReasonsOptions): HTMLElement;
   /** Closes the reasons panel, if open. */
   closePanel(): void;
   /** Closes the panel and lets go of the document's listeners. */
@@ -77,6 +89,21 @@ export declare function renderVerdict(
 
 /** A clause of the reasons tree as one short line. */
 export declare function clauseLabel(reason: Verdict['reasons'], max?: number): string;
+
+/** What a reason's kind says, read with whether it held ("not in the list" for a held `not in`). */
+export declare function kindText(reason: Verdict['reasons']): string;
+
+/**
+ * Event text as a `<bdi>` whose invisible and direction-changing characters are shown as marked
+ * escapes (`<span class="eil-ctl">\u202E</span>`); `multiline` keeps line feeds and tabs.
+ */
+export declare function renderText(text: string, doc?: Document, options?: { multiline?: boolean }): HTMLElement;
+
+/** `text` with every invisible or direction-changing character written as its escape. */
+export declare function visibleText(text: string): string;
+
+/** Whether `text` holds a character that `renderText` shows as an escape. */
+export declare function hasInvisible(text: string): boolean;
 
 /** Adds the plugin's style sheet to `doc` (once), as a constructed style sheet. */
 export declare function installStyles(doc?: Document): void;

@@ -86,16 +86,14 @@ function el(doc, tag, className, text, ...children) {
  * makes an alerting `process.executable` read as an excluded browser.
  */
 // eslint-disable-next-line no-control-regex
-export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source);
-/** The bidirectional formatting characters: embeddings, overrides, isolates and marks. */
-export const DIRECTION_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** Whether `text` holds a character that `renderText` shows as an escape. */
 export const hasInvisible = (text) => HAS_INVISIBLE.test(text);
 
 /** How an invisible character is shown: `\u202E` (`\u{E0041}` beyond the BMP). */
-export function escapeInvisible(ch) {
+function escapeInvisible(ch) {
   const c = ch.codePointAt(0);
   const hex = c.toString(16).toUpperCase();
   return c > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
