@@ -103,6 +103,13 @@ export async function openPage(env, path = '', { viewport = { width: 1440, heigh
   return { page, context, log };
 }
 
+/** `openPage`, then waits until the page says it is ready (`body[data-ready="true"]`). */
+export async function openReady(env, path = '', options = {}) {
+  const opened = await openPage(env, path, options);
+  await opened.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+  return opened;
+}
+
 /**
  * Screenshots go to test-results/screenshots/. With UPDATE_DOC_SCREENSHOTS=1, `doc` also writes
  * docs/screenshots/NAME.png (the README's pictures); a plain test run leaves the checkout clean,

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { assertClean, openPage, startBrowser } from './helpers.mjs';
+import { assertClean, openPage, openReady, startBrowser } from './helpers.mjs';
 import { generateEvents, toNdjson } from '../../www/src/generate.mjs';
 
 let env;
@@ -114,8 +114,7 @@ describe('keyboard only', () => {
   });
 
   test('playground: into the query editor and out again, and clause lines by keyboard', { timeout: 60000 }, async () => {
-    const { page, log, context } = await openPage(env, '');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, '');
     await page.waitForSelector('#verdict-banner[data-state="alert"]');
     await tabTo(page, (f) => f.id === 'query-editor', 'the query editor');
     assert.match(await page.locator('#query-keys').textContent(), /press Esc, then Tab/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { createRequire } from 'node:module';
 
-import { assertClean, openPage, screenshot, startBrowser } from './helpers.mjs';
+import { assertClean, openReady, screenshot, startBrowser } from './helpers.mjs';
 import { generateEvents } from '../../www/src/generate.mjs';
 
 const rules = createRequire(import.meta.url)('external-ip-lookup-rule');
@@ -52,8 +52,7 @@ async function overflow(page, boxes) {
 describe('layout at 390 px and 1440 px', () => {
   for (const { name, viewport } of WIDTHS) {
     test(`playground, ${name} (${viewport.width} px): no sideways scroll, nothing outside its card`, { timeout: 60000 }, async () => {
-      const { page, log, context } = await openPage(env, '', { viewport });
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+      const { page, log, context } = await openReady(env, '', { viewport });
       // Version 108: its samples' long labels made the preset select wider than its card.
       await page.selectOption('#version', '108');
       await page.click('#add-item');
@@ -75,8 +74,7 @@ describe('layout at 390 px and 1440 px', () => {
     });
 
     test(`viewer, ${name} (${viewport.width} px): no sideways scroll, every event readable`, { timeout: 60000 }, async () => {
-      const { page, log, context } = await openPage(env, 'viewer.html', { viewport });
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+      const { page, log, context } = await openReady(env, 'viewer.html', { viewport });
       await page.click('#generate');
       await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
       const o = await overflow(page, '.top, .drop, .rule-bar, .table-tools, .counts');

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
-import { assertClean, linkState, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { assertClean, linkState, openReady, screenshot, setEditorText, startBrowser } from './helpers.mjs';
 import { PRESETS } from '../../www/src/presets.mjs';
 
 const rules = createRequire(import.meta.url)('external-ip-lookup-rule');
@@ -19,8 +19,7 @@ after(async () => {
 });
 
 async function openPlayground(path = '') {
-  const opened = await openPage(env, path);
-  await opened.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+  const opened = await openReady(env, path);
   return opened;
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
-import { assertClean, linkFragment, linkState, openPage, screenshot, setEditorText, startBrowser } from './helpers.mjs';
+import { assertClean, linkFragment, linkState, openPage, openReady, screenshot, setEditorText, startBrowser } from './helpers.mjs';
 import { HOSTILE, hostileEvent, generateEvents } from '../../www/src/generate.mjs';
 
 const rules = createRequire(import.meta.url)('external-ip-lookup-rule');
@@ -67,8 +67,7 @@ async function assertInert(page, log, label) {
 
 describe('hostile event data renders inert', () => {
   test('playground: the event editor, the verdict, tuning, exceptions and the suggestion', { timeout: 90000 }, async () => {
-    const { page, log, context } = await openPage(env, '');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, '');
     await setEditorText(page, '#event-editor', JSON.stringify(hostileEvent(), null, 2));
     await page.waitForSelector('#verdict-banner[data-state="alert"]');
     const verdict = await page.locator('#verdict').textContent();
@@ -102,8 +101,7 @@ describe('hostile event data renders inert', () => {
     await page.waitForTimeout(300);
     const url = page.url();
     await context.close();
-    const again = await openPage(env, url);
-    await again.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const again = await openReady(env, url);
     await again.page.waitForSelector('#verdict-banner[data-state="alert"]');
     const restored = JSON.parse(await again.page.evaluate(() => window.__playground.eventText()));
     assert.equal(restored.dns.question.name, HOSTILE.name);
@@ -116,8 +114,7 @@ describe('hostile event data renders inert', () => {
     const events = [...generateEvents(40, 5), hostileEvent(), ...generateEvents(40, 6), hostileEvent()];
     const file = join(dir, 'hostile.ndjson');
     await writeFile(file, events.map((e) => JSON.stringify(e)).join('\n'));
-    const { page, log, context } = await openPage(env, 'viewer.html');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, 'viewer.html');
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
     await page.check('#only-alerts');
@@ -138,8 +135,7 @@ describe('hostile event data renders inert', () => {
   });
 
   test('embed example: a host table with a hostile row', { timeout: 60000 }, async () => {
-    const { page, log, context } = await openPage(env, 'embed.html');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, 'embed.html');
     const last = page.locator('#host-table tbody tr').last();
     assert.ok((await last.textContent()).includes(HOSTILE.user));
     await last.locator('.eil-badge').click();
@@ -182,8 +178,7 @@ describe('the server and the pages\' policies', () => {
     const header = (await rawGet(env.url, '/')).headers['content-security-policy'];
     assert.match(header, /require-trusted-types-for 'script'/);
     for (const path of ['', 'viewer.html', 'embed.html']) {
-      const { page, log, context } = await openPage(env, path);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+      const { page, log, context } = await openReady(env, path);
       const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
       assert.match(meta, /require-trusted-types-for 'script'; trusted-types /, `${path || 'index.html'}: in the <meta> too`);
       // A string written to an HTML sink is refused, and reported as a violation.
@@ -257,8 +252,7 @@ describe('direction-override characters are shown, not obeyed', () => {
   test('viewer: the cell, the reasons panel and the JSON show \\u202E as a marked escape', { timeout: 60000 }, async () => {
     const file = join(dir, 'spoof.ndjson');
     await writeFile(file, [...generateEvents(4, 3), spoofEvent()].map((e) => JSON.stringify(e)).join('\n'));
-    const { page, log, context } = await openPage(env, 'viewer.html');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, 'viewer.html');
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
     const cell = await directionInDom(page, '#log-body [data-line="5"] .col-proc');
@@ -287,8 +281,7 @@ describe('direction-override characters are shown, not obeyed', () => {
   });
 
   test('playground: the summary, the reasons and the suggestion show it as a marked escape', { timeout: 60000 }, async () => {
-    const { page, log, context } = await openPage(env, '');
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, '');
     await setEditorText(page, '#event-editor', JSON.stringify(spoofEvent(), null, 2));
     await page.waitForSelector('#verdict-banner[data-state="alert"]');
     const verdict = await directionInDom(page, '#verdict');
@@ -308,8 +301,7 @@ describe('direction-override characters are shown, not obeyed', () => {
 
 describe('share links are data from anyone', () => {
   const open = async (fragment, path = '') => {
-    const opened = await openPage(env, `${path}#${fragment}`);
-    await opened.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const opened = await openReady(env, `${path}#${fragment}`);
     return opened;
   };
 
@@ -365,8 +357,7 @@ describe('share links are data from anyone', () => {
   });
 
   test('a link longer than browsers open keeps all but the event, and says so', { timeout: 120000 }, async () => {
-    const { page, log, context } = await openPage(env, '', { permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+    const { page, log, context } = await openReady(env, '', { permissions: ['clipboard-read', 'clipboard-write'] });
     // An event with 1.1 MB of random text: deflate cannot shrink it below what browsers open.
     const big = { ...spoofEvent(), message: randomBytes(850 * 1024).toString('base64') };
     big.process = { name: 'curl.exe', executable: 'C:\\Windows\\System32\\curl.exe' };

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { assertClean, linkFragment, openPage, screenshot, startBrowser } from './helpers.mjs';
+import { assertClean, linkFragment, openReady, screenshot, startBrowser } from './helpers.mjs';
 import { generateEvents, toNdjson } from '../../www/src/generate.mjs';
 
 const require = createRequire(import.meta.url);
@@ -55,8 +55,7 @@ function tenThousand() {
 }
 
 async function openViewer(path = 'viewer.html', options = {}) {
-  const opened = await openPage(env, path, options);
-  await opened.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
+  const opened = await openReady(env, path, options);
   return opened;
 }
 

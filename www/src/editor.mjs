@@ -1,5 +1,6 @@
 // The playground's editors (CodeMirror 6): the theme, the clause marks, autocompletion of field
-// names and operators, and hover help on the query's clauses.
+// names and operators, and hover help on the query's clauses. What a piece of the query is comes
+// from the engine's lexer (eql.mjs).
 //
 // CodeMirror writes its styles with style-mod, which under a document uses a <style> element
 // (blocked by the page's `style-src 'self'`) but under a shadow root a constructed style sheet
@@ -7,12 +8,13 @@
 import { EditorView, basicSetup } from 'codemirror';
 import { EditorState, StateEffect, StateField, Annotation } from '@codemirror/state';
 import { Decoration, keymap, hoverTooltip } from '@codemirror/view';
-import { syntaxHighlighting, HighlightStyle, syntaxTree } from '@codemirror/language';
+import { syntaxHighlighting, HighlightStyle } from '@codemirror/language';
 import { lintGutter } from '@codemirror/lint';
 import { indentWithTab } from '@codemirror/commands';
 import { tags as t } from '@lezer/highlight';
 
 import { clauseLabel, kindText, renderText } from '../../js/viewer.mjs';
+import { tokenAt } from './eql.mjs';
 
 /** Marks a transaction as the page's own (not the user typing). */
 export const programmatic = Annotation.define();
@@ -128,12 +130,12 @@ const WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'where', 'null', 'true'
 /**
  * Completions for the EQL editor: after a field, the operators; elsewhere the field names that
  * `fields()` gives (the engine's known fields), the keywords, and a category at the start.
- * Nothing inside strings and comments.
+ * Nothing inside strings and comments (`tokens(view)`: the engine's tokens of the text).
  */
-export function eqlCompletions(fields) {
+export function eqlCompletions(fields, tokens) {
   return (context) => {
-    const node = syntaxTree(context.state).resolveInner(context.pos, -1);
-    if (/string|comment/i.test(node.type.name)) return null;
+    const tok = context.view ? tokenAt(tokens(context.view), context.pos, -1) : null;
+    if (tok && (tok.kind === 'string' || tok.kind === 'comment') && context.pos > tok.from && (context.pos < tok.to || tok.kind === 'comment')) return null;
     const line = context.state.doc.lineAt(context.pos);
     const before = context.state.sliceDoc(Math.max(0, context.pos - 300), context.pos);
     const symbol = context.matchBefore(/[=!:~]+$/);
@@ -176,21 +178,20 @@ function deepest(reason, pos, toPos, underNot = false) {
 /**
  * Hover help on the query: `current()` gives `{ verdict, toPos }` (the verdict of the event
  * shown, and the editor position of an engine byte offset) or null when the query shown is not
- * the one compiled. Over a clause: whether it held and why, the values seen; over an operator
- * or keyword: what it does.
+ * the one compiled; `tokens(view)` the engine's tokens. Over a clause: whether it held and why,
+ * the values seen, what its operator does; over an operator or keyword alone: what it does.
  */
-export function clauseHover(current) {
+export function clauseHover(current, tokens) {
   return hoverTooltip((view, pos) => {
-    const node = syntaxTree(view.state).resolveInner(pos, 1);
-    const word = view.state.sliceDoc(node.from, node.to);
-    const key = word.toLowerCase();
+    const tok = tokenAt(tokens(view), pos) ?? { from: pos, to: pos };
+    const key = view.state.sliceDoc(tok.from, tok.to).toLowerCase();
     const cur = current();
     const hit = cur ? deepest(cur.verdict.reasons, pos, cur.toPos) : null;
-    const help = OPERATOR_HELP[key] ?? (hit?.reason.op ? OPERATOR_HELP[hit.reason.op] : undefined);
+    const help = (hit && OPERATOR_HELP[hit.reason.op]) ?? OPERATOR_HELP[key];
     if (!hit && !OPERATOR_HELP[key]) return null;
     return {
-      pos: hit ? hit.from : node.from,
-      end: hit ? hit.to : node.to,
+      pos: hit ? hit.from : tok.from,
+      end: hit ? hit.to : tok.to,
       above: true,
       create() {
         const dom = document.createElement('div');

@@ -1,78 +1,70 @@
-// EQL for the editor: a CodeMirror stream language for highlighting, a small tokenizer that
-// finds string literals (list entries) with their positions and values, and conversions between
-// the engine's byte offsets (UTF-8) and the editor's positions (UTF-16 code units).
-import { StreamLanguage } from '@codemirror/language';
+// EQL in the editor, read by the engine itself: highlighting from the engine's lexer
+// (`api.queryTokens`, UTF-16 spans), the token at a position (for completion and hover), and
+// conversions between the engine's byte offsets (UTF-8) and the editor's positions (UTF-16 code
+// units). There is no EQL lexer in JS: what is a string, a comment or a field is the engine's
+// answer, so the editor cannot drift from the parser.
+import { RangeSetBuilder } from '@codemirror/state';
+import { Decoration, EditorView, ViewPlugin } from '@codemirror/view';
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'where', 'like', 'regex', 'sequence', 'sample', 'by', 'with', 'maxspan', 'until', 'runs']);
-const ATOMS = new Set(['null', 'true', 'false']);
-const CATEGORIES = new Set(['any', 'network', 'process', 'file', 'registry', 'dns', 'library', 'authentication']);
-
-/** One token of EQL for CodeMirror's stream parser. */
-function token(stream, state) {
-  if (state.inComment) {
-    if (stream.skipTo('*/')) {
-      stream.pos += 2;
-      state.inComment = false;
-    } else stream.skipToEnd();
-    return 'blockComment';
-  }
-  if (state.inRaw) {
-    if (stream.skipTo('"""')) {
-      stream.pos += 3;
-      state.inRaw = false;
-    } else stream.skipToEnd();
-    return 'string';
-  }
-  if (stream.eatSpace()) return null;
-  if (stream.match('/*')) {
-    state.inComment = true;
-    return token(stream, state) ?? 'blockComment';
-  }
-  if (stream.match('//')) {
-    stream.skipToEnd();
-    return 'lineComment';
-  }
-  if (stream.match('"""')) {
-    state.inRaw = true;
-    return token(stream, state) ?? 'string';
-  }
-  if (stream.peek() === '"') {
-    stream.next();
-    let escaped = false;
-    let ch;
-    while ((ch = stream.next()) !== undefined) {
-      if (escaped) escaped = false;
-      else if (ch === '\\') escaped = true;
-      else if (ch === '"') break;
-    }
-    return 'string';
-  }
-  if (stream.match(/^`(?:[^`]|``)*`?/)) return 'propertyName';
-  if (stream.match(/^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/)) return 'number';
-  if (stream.match(/^(?:==|!=|<=|>=|[<>:])~?/) || stream.match(/^~/)) return 'operator';
-  if (stream.match(/^[()[\],|]/)) return 'punctuation';
-  const word = stream.match(/^[\p{L}_@][\p{L}\p{N}_@.]*/u);
-  if (word) {
-    const w = word[0];
-    const lower = w.toLowerCase();
-    const wasStart = state.atStart;
-    state.atStart = false;
-    if (KEYWORDS.has(lower)) return 'keyword';
-    if (ATOMS.has(lower)) return 'atom';
-    if (wasStart && CATEGORIES.has(lower)) return 'typeName';
-    return w.includes('.') || w.startsWith('@') ? 'propertyName' : 'variableName';
-  }
-  stream.next();
-  return 'invalid';
+const KIND_CLASS = {};
+const MARKS = {};
+for (const kind of ['keyword', 'atom', 'category', 'field', 'string', 'number', 'operator', 'punctuation', 'comment', 'unsupported', 'invalid']) {
+  KIND_CLASS[kind] = `cm-eql-${kind}`;
+  MARKS[kind] = Decoration.mark({ class: KIND_CLASS[kind] });
 }
 
-/** CodeMirror stream parser for EQL. */
-export const eqlLanguage = StreamLanguage.define({
-  name: 'eql',
-  startState: () => ({ inComment: false, inRaw: false, atStart: true }),
-  token,
-  languageData: { commentTokens: { line: '//', block: { open: '/*', close: '*/' } } },
+/** The colours of the token kinds (a CodeMirror theme: the editors live in shadow roots). */
+export const eqlTheme = EditorView.theme({
+  '.cm-eql-keyword': { color: '#7c3aed', fontWeight: '600' },
+  '.cm-eql-atom, .cm-eql-number': { color: '#b45309' },
+  '.cm-eql-string': { color: '#047857' },
+  '.cm-eql-comment': { color: '#98a2b3', fontStyle: 'italic' },
+  '.cm-eql-field': { color: '#1d4ed8' },
+  '.cm-eql-category': { color: '#be185d', fontWeight: '600' },
+  '.cm-eql-operator': { color: '#c2410c', fontWeight: '600' },
+  '.cm-eql-punctuation': { color: '#475467' },
+  '.cm-eql-unsupported': { color: '#b54708', textDecoration: 'underline dotted #b54708' },
+  '.cm-eql-invalid': { color: '#d92d20', textDecoration: 'underline wavy #d92d20' },
 });
+
+/**
+ * Highlighting by the engine's lexer, and the tokens of the current text for the other
+ * extensions (`view.plugin(plugin).tokens`). `queryTokens(text)` is the API's.
+ */
+export function eqlHighlighting(queryTokens) {
+  const plugin = ViewPlugin.fromClass(
+    class {
+      constructor(view) {
+        this.update({ docChanged: true, view });
+      }
+
+      update(u) {
+        if (!u.docChanged) return;
+        const text = u.view.state.doc.toString();
+        this.tokens = queryTokens(text);
+        const b = new RangeSetBuilder();
+        for (const t of this.tokens) if (t.to > t.from) b.add(t.from, t.to, MARKS[t.kind] ?? MARKS.invalid);
+        this.decorations = b.finish();
+      }
+    },
+    { decorations: (v) => v.decorations },
+  );
+  return { plugin, extension: [plugin, eqlTheme], tokens: (view) => view.plugin(plugin)?.tokens ?? [] };
+}
+
+/** The token that holds `pos` (`side` -1: the one ending at `pos` counts), or null. */
+export function tokenAt(tokens, pos, side = 1) {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = tokens[mid];
+    if (side < 0 ? t.to < pos : t.to <= pos) lo = mid + 1;
+    else if (side < 0 ? t.from >= pos : t.from > pos) hi = mid - 1;
+    else return t;
+  }
+  return null;
+}
 
 /** Byte offset (UTF-8) of every UTF-16 position of `text`, and back. */
 export function offsetMaps(text) {
@@ -117,111 +109,4 @@ export function lineColumnToPos(text, line, column) {
     pos += text.codePointAt(pos) > 0xffff ? 2 : 1;
   }
   return pos;
-}
-
-/**
- * The string literals of an EQL fragment, with their positions in `text` (UTF-16) and their
- * values (escapes resolved as the engine resolves them). Comments are skipped.
- */
-export function stringLiterals(text) {
-  const out = [];
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith('/*', i)) {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else if (text.startsWith('//', i)) {
-      const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
-    } else if (text.startsWith('"""', i)) {
-      const end = text.indexOf('"""', i + 3);
-      if (end < 0) break;
-      out.push({ from: i, to: end + 3, value: text.slice(i + 3, end) });
-      i = end + 3;
-    } else if (text[i] === '"') {
-      const from = i;
-      let value = '';
-      i += 1;
-      let closed = false;
-      while (i < text.length) {
-        const ch = text[i];
-        if (ch === '"') {
-          i += 1;
-          closed = true;
-          break;
-        }
-        if (ch === '\\') {
-          const e = text[i + 1];
-          const simple = { '\\': '\\', '"': '"', n: '\n', r: '\r', t: '\t' }[e];
-          if (simple !== undefined) {
-            value += simple;
-            i += 2;
-          } else if (e === 'u') {
-            const m = /^\\u\{([0-9a-fA-F]{2,8})\}/.exec(text.slice(i, i + 12));
-            if (!m) break;
-            value += String.fromCodePoint(Math.min(parseInt(m[1], 16), 0x10ffff));
-            i += m[0].length;
-          } else break;
-        } else {
-          value += ch;
-          i += 1;
-        }
-      }
-      if (!closed) break;
-      out.push({ from, to: i, value });
-    } else {
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** `value` as an EQL string literal. */
-export function quote(value) {
-  let out = '"';
-  for (const ch of value) {
-    const c = ch.codePointAt(0);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20) out += `\\u{${c.toString(16).padStart(2, '0')}}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
-function walk(reason, underNot, visit) {
-  visit(reason, underNot);
-  for (const c of reason.children ?? []) walk(c, underNot || reason.op === 'not', visit);
-}
-
-/**
- * The two lists the tuning edits (as the engine finds them: the first `dns.question.name`
- * wildcard test not under `not`, the first `process.executable` one under `not`), from a
- * reasons tree: `{ domains, executables }`, each `{ from, to, entries: [{ from, to, value }] }`
- * in editor positions of `query`, or `null`.
- */
-export function tunableLists(query, reasons) {
-  const map = offsetMaps(query);
-  const wildcard = new Set([':', 'like', 'like~']);
-  let domains = null;
-  let executables = null;
-  walk(reasons, false, (r, underNot) => {
-    if (r.children && r.children.length) return;
-    if (!wildcard.has(r.op)) return;
-    const list = (from) => {
-      const to = map.toPos(r.end);
-      const entries = stringLiterals(query.slice(from, to)).map((s) => ({
-        from: from + s.from,
-        to: from + s.to,
-        value: s.value,
-      }));
-      return { from, to, entries };
-    };
-    if (!domains && r.field === 'dns.question.name' && !underNot) domains = list(map.toPos(r.start));
-    if (!executables && r.field === 'process.executable' && underNot) executables = list(map.toPos(r.start));
-  });
-  return { domains, executables };
 }

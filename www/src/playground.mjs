@@ -7,7 +7,8 @@ import { json, jsonParseLinter } from '@codemirror/lang-json';
 
 import { init } from '../../js/browser.mjs';
 import { hasInvisible, installStyles, renderText, renderVerdict, visibleText } from '../../js/viewer.mjs';
-import { eqlLanguage, lineColumnToPos, offsetMaps, stringLiterals, tunableLists } from './eql.mjs';
+import { EditorState } from '@codemirror/state';
+import { eqlHighlighting, lineColumnToPos, offsetMaps, tokenAt } from './eql.mjs';
 import { clauseHover, eqlCompletions, makeEditor, marksField, setDoc, setMarks } from './editor.mjs';
 import { PRESETS } from './presets.mjs';
 import {
@@ -327,9 +328,8 @@ function renderQueryStatus() {
  */
 function warningDiagnostic(text, w) {
   const from = Math.min(lineColumnToPos(text, w.line, w.column), text.length);
-  const lit = stringLiterals(text.slice(from, from + 2000))[0];
-  const word = /^[\p{L}\p{N}_@.]+/u.exec(text.slice(from, from + 300));
-  const to = lit && lit.from === 0 ? from + lit.to : word ? from + word[0].length : Math.min(from + 1, text.length);
+  const tok = tokenAt(api.queryTokens(text), from);
+  const to = tok && tok.from === from ? tok.to : Math.min(from + 1, text.length);
   const d = { from, to, severity: 'warning', message: w.message, source: w.kind };
   if (typeof w.suggestion === 'string' && w.suggestion) {
     d.actions = [{ name: `Use ${w.suggestion}`, apply: (view, a, b) => view.dispatch({ changes: { from: a, to: b, insert: w.suggestion } }) }];
@@ -349,7 +349,7 @@ function chip(text, title, onRemove, extraClass = '') {
 let lists = { domains: null, executables: null };
 
 function renderTuning() {
-  lists = baseRule ? tunableLists(baseRule.query, baseRule.evaluate({}).reasons) : { domains: null, executables: null };
+  lists = baseRule ? api.tunableLists(baseRule.query) : { domains: null, executables: null };
   const packPatterns = api.packs().filter((p) => state.packs.includes(p.name)).flatMap((p) => p.patterns);
   const addedDomains = new Set([...state.tuning.addDomains, ...packPatterns]);
   const addedExes = new Set(state.tuning.addExcludedExecutables);
@@ -772,6 +772,25 @@ function setMarksFor(verdict) {
   const text = rule.query;
   const map = offsetMaps(text);
   const ranges = [];
+  const tokens = api.queryTokens(text);
+  const tuned = Object.values(api.tunableLists(text)).filter(Boolean);
+  const leavesOf = (r) => (r.children && r.children.length ? r.children.flatMap(leavesOf) : [r]);
+  /**
+   * The string entries of a leaf, with their values: the engine's for the lists the tuning edits;
+   * elsewhere only plain "..." strings with no backslash, whose value is their text (the
+   * highlight is a hint, and escapes and raw strings are the engine's lexer's to read).
+   */
+  const entriesOf = (from, to) => {
+    const list = tuned.find((l) => l.from >= from && l.to <= to);
+    if (list) return list.entries;
+    return tokens
+      .filter((t) => t.kind === 'string' && t.from >= from && t.to <= to)
+      .map((t) => {
+        const raw = text.slice(t.from, t.to);
+        const plain = /^"[^"\\]*"$/.test(raw);
+        return { from: t.from, to: t.to, value: plain ? raw.slice(1, -1) : null };
+      });
+  };
   const visit = (r) => {
     if (r.children && r.children.length && r.op !== 'not') return r.children.forEach(visit);
     if (r.op === 'where') return;
@@ -779,13 +798,11 @@ function setMarksFor(verdict) {
     const to = map.toPos(r.end);
     if (to <= from) return;
     ranges.push(Decoration.mark({ class: r.held ? 'cm-clause-held' : 'cm-clause-failed' }).range(from, to));
-    const leaves = r.op === 'not' ? r.children ?? [] : [r];
-    for (const leaf of leaves) {
+    for (const leaf of leavesOf(r)) {
       if (!leaf.matched || !leaf.matched.length) continue;
       const wanted = new Set(leaf.matched);
-      const lf = map.toPos(leaf.start);
-      for (const lit of stringLiterals(text.slice(lf, map.toPos(leaf.end)))) {
-        if (wanted.has(lit.value)) ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(lf + lit.from, lf + lit.to));
+      for (const e of entriesOf(map.toPos(leaf.start), map.toPos(leaf.end))) {
+        if (wanted.has(e.value)) ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(e.from, e.to));
       }
     }
   };
@@ -1007,19 +1024,22 @@ async function main() {
   replace($('#input-shape'), INPUT_SHAPES.map((v) => h('option', { value: v }, { ecs: 'ECS', sysmon: 'Sysmon', auto: 'auto-detect' }[v])));
   $('#input-shape').value = state.input;
 
+  const highlighting = eqlHighlighting((text) => api.queryTokens(text));
+  const eqlData = [{ autocomplete: eqlCompletions(() => fieldList, highlighting.tokens), commentTokens: { line: '//', block: { open: '/*', close: '*/' } } }];
   const hover = clauseHover(() => {
     const v = verdicts[selected];
     if (!rule || !v || v.error || rule.query !== queryView.state.doc.toString()) return null;
     const map = offsetMaps(rule.query);
     return { verdict: v, toPos: map.toPos };
-  });
+  }, highlighting.tokens);
   fieldList = knownFields();
   queryView = makeEditor(
     $('#query-editor'),
     '',
     [
-      eqlLanguage,
-      eqlLanguage.data.of({ autocomplete: eqlCompletions(() => fieldList) }),
+      highlighting.extension,
+      // One language-data object: completion keeps its state only while its source stays the same.
+      EditorState.languageData.of(() => eqlData),
       marksField,
       hover,
       EditorView.contentAttributes.of({ 'aria-label': 'EQL query', 'aria-describedby': 'query-keys' }),
@@ -1140,7 +1160,7 @@ async function main() {
 /** Keeps only the removals that the new version's lists can take. */
 function normalizeTuning() {
   const plain = api.compileRule({ version: state.version });
-  const l = tunableLists(plain.query, plain.evaluate({}).reasons);
+  const l = api.tunableLists(plain.query);
   const has = (list, v) => (list?.entries ?? []).some((e) => e.value === v);
   state.tuning.removeDomains = state.tuning.removeDomains.filter((v) => has(l.domains, v));
   state.tuning.removeExcludedExecutables = state.tuning.removeExcludedExecutables.filter((v) => has(l.executables, v));

@@ -23,7 +23,7 @@ let current = 0;
 
 /** A column's text: the field's values as the Node library reads them, joined. */
 function fieldText(event, path) {
-  return fields.fieldValues(event, path).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
+  return fields.fieldValues(event, path).map(String).join(', ');
 }
 
 /** What the engine's Sysmon adapter calls each record shape it recognises. */
