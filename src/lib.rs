@@ -114,7 +114,7 @@ pub use input::event::{
     visit, visit_nodes, write_js_number, Event, FieldPath, Hit, Item, PathKey, Shape, Tree, IGNORE_ABOVE,
 };
 pub use input::scan::{Counts, LineError, LineOutcome, ScanResult};
-pub use limits::Limits;
+pub use limits::{Limits, MAX_EVENT_DEPTH_CEILING, MAX_QUERY_DEPTH_CEILING};
 pub use rule::{Rule, RuleBuilder};
 pub use tuning::exceptions::{
     exceptions_from_value, parse_exceptions, ExceptionEntry, ExceptionItem, Operator, OsType,

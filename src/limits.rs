@@ -8,19 +8,22 @@
 //! |---|---|---|
 //! | `max_query_bytes` | 1 MiB | query text read by the lexer |
 //! | `max_list_entries` | 10,000 | entries of one `in` / `:` / `like` list |
-//! | `max_query_depth` | 200 | nesting of parentheses and `not` (the parser's recursion) |
+//! | `max_query_depth` | 200 (at most 300) | nesting of parentheses and `not` (the parser's recursion) |
 //! | `max_query_fields` | 1,000 | distinct fields one query reads |
 //! | `max_field_segments` | 32 | dot-separated segments of one field name |
-//! | `max_event_depth` | 128 | nesting followed while reading one field of an event |
+//! | `max_event_depth` | 128 (at most 512) | nesting followed while reading one field of an event |
 //! | `max_line_bytes` | 16 MiB | one NDJSON line; a longer line is rejected and counted |
 //! | `max_pattern_bytes` | 1 MiB | wildcard patterns of one rule (query lists and exception `wildcard` values) |
 //! | `max_exception_items` | 1,000 | exception items of one rule |
 //! | `max_exception_entries` | 10,000 | exception entries of one rule (sub-entries and `match_any` values counted) |
 //!
-//! The defaults hold any real rule and event with room to spare. Raising `max_query_depth` far
-//! above its default trades the error for stack: each level costs a few hundred bytes of stack in
-//! the parser, the compiler and both evaluators (about 1 MiB at 2,000 levels in a debug build), and
-//! a WebAssembly module has a 1 MiB stack.
+//! The defaults hold any real rule and event with room to spare. The two depths bound recursion,
+//! so they have hard ceilings that the stack survives: [`MAX_QUERY_DEPTH_CEILING`] and
+//! [`MAX_EVENT_DEPTH_CEILING`]; asking for more is an error naming the limit. Measured (a query
+//! of nested parentheses, an event of nested arrays, compiled, evaluated with reasons and
+//! serialized): the WebAssembly module (1 MiB of stack, in Node's default 984 KiB of native stack)
+//! survives 1,200 levels of query and 2,000 of event; a native debug build on a 2 MiB thread, 400
+//! and 1,024. The ceilings keep a factor of two or more below the smaller.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +40,7 @@ pub struct Limits {
     /// becomes part of one automaton, so this bounds compile time and memory.
     pub max_list_entries: usize,
     /// Deepest nesting of parentheses and `not` in a query. Default: 200, as Elasticsearch's
-    /// parser refuses deeper expressions.
+    /// parser refuses deeper expressions; at most [`MAX_QUERY_DEPTH_CEILING`] (300).
     pub max_query_depth: usize,
     /// Most distinct fields one query (with its exceptions) reads. Default: 1,000, Elasticsearch's
     /// own `index.mapping.total_fields.limit`: an index cannot map more fields than that.
@@ -48,7 +51,8 @@ pub struct Limits {
     /// key for each, quadratic in the number of segments.
     pub max_field_segments: usize,
     /// Deepest nesting of arrays and objects followed while reading one field of an event.
-    /// Default: 128, serde_json's own recursion limit for parsing.
+    /// Default: 128, serde_json's own recursion limit for parsing; at most
+    /// [`MAX_EVENT_DEPTH_CEILING`] (512).
     pub max_event_depth: usize,
     /// Longest NDJSON line, in bytes; a longer line is rejected (counted, with its line number).
     /// Default: 16 MiB.
@@ -83,12 +87,45 @@ impl Default for Limits {
     }
 }
 
+/// The most `max_query_depth` may be raised to: each level of nesting is a few frames of recursion
+/// in the parser, the compiler and both evaluators.
+pub const MAX_QUERY_DEPTH_CEILING: usize = 300;
+
+/// The most `max_event_depth` may be raised to: each level is a frame of recursion in the field
+/// reader.
+pub const MAX_EVENT_DEPTH_CEILING: usize = 512;
+
 /// The error for `what` (a count, `over the limit <name> = <limit>`).
 pub(crate) fn exceeded(what: String, name: &str, limit: usize) -> Error {
     Error::new(ErrorKind::Limit, format!("{what}, over the limit {name} = {limit}"))
 }
 
 impl Limits {
+    /// Checks the depths against their hard ceilings (see [`MAX_QUERY_DEPTH_CEILING`]).
+    pub(crate) fn check_ceilings(&self) -> Result<()> {
+        for (name, value, ceiling) in [
+            ("max_query_depth", self.max_query_depth, MAX_QUERY_DEPTH_CEILING),
+            ("max_event_depth", self.max_event_depth, MAX_EVENT_DEPTH_CEILING),
+        ] {
+            if value > ceiling {
+                return Err(Error::new(
+                    ErrorKind::Limit,
+                    format!("{name} = {value} is over its ceiling {ceiling}: deeper nesting could overflow the stack"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a query's length against `max_query_bytes`, before anything is made of it; `what`
+    /// says which text (`query is`, `the edited query would be at least`).
+    pub(crate) fn check_query_bytes(&self, bytes: usize, what: &str) -> Result<()> {
+        if bytes > self.max_query_bytes {
+            return Err(exceeded(format!("{what} {bytes} bytes"), "max_query_bytes", self.max_query_bytes));
+        }
+        Ok(())
+    }
+
     /// Checks the bytes of a rule's wildcard patterns against `max_pattern_bytes`.
     pub(crate) fn check_pattern_bytes(&self, bytes: usize) -> Result<()> {
         if bytes > self.max_pattern_bytes {

@@ -66,8 +66,8 @@ impl RuleBuilder {
     }
 
     /// EQL text that replaces the version's query. By default, the version's published query.
-    pub fn query(&mut self, query: &str) -> &mut RuleBuilder {
-        self.query = Some(query.to_string());
+    pub fn query(&mut self, query: impl Into<String>) -> &mut RuleBuilder {
+        self.query = Some(query.into());
         self
     }
 
@@ -108,6 +108,7 @@ impl RuleBuilder {
 
     /// Parses and compiles the rule.
     pub fn build(&self) -> Result<Rule> {
+        self.limits.check_ceilings()?;
         let version = self.version.as_deref().unwrap_or_else(|| catalog::default_version());
         let version = catalog::find(version)?;
         let base = self.query.as_deref().unwrap_or(version.query());

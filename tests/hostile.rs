@@ -291,19 +291,19 @@ fn query_size_and_shape_limits_name_themselves() {
     // A field path of very many segments.
     let path = vec!["a"; 100_000].join(".");
     let e =
-        timed("build", || Rule::builder().query(&format!("any where {path} == \"x\"")).build()).unwrap_err();
+        timed("build", || Rule::builder().query(format!("any where {path} == \"x\"")).build()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Limit);
     assert!(e.message().contains("max_field_segments"), "{e}");
     // Very many distinct fields.
     let ors: Vec<String> = (0..60_000).map(|i| format!("f{i} == \"x\"")).collect();
-    let e = timed("build", || Rule::builder().query(&format!("any where {}", ors.join(" or "))).build())
+    let e = timed("build", || Rule::builder().query(format!("any where {}", ors.join(" or "))).build())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Limit);
     assert!(e.message().contains("max_query_fields"), "{e}");
     // Very many clauses on few fields compile and evaluate in bounded time.
     let ors: Vec<String> = (0..60_000).map(|i| format!("f{} == \"{i}\"", i % 10)).collect();
     let rule =
-        timed("build", || Rule::builder().query(&format!("any where {}", ors.join(" or "))).build()).unwrap();
+        timed("build", || Rule::builder().query(format!("any where {}", ors.join(" or "))).build()).unwrap();
     assert!(timed("evaluate", || rule.evaluate(&json!({"f9": "59999"}))).matched);
 }
 
@@ -530,4 +530,61 @@ fn suggest_exception_on_40000_false_positives() {
         s.explanation
     );
     assert!(!s.explanation.contains("lack"), "{}", s.explanation);
+}
+
+/// The depths bound recursion: raising them past the ceilings the stack survives is an error
+/// naming the limit; at the ceilings a query and an event compile, evaluate and serialize.
+#[test]
+fn depth_limits_have_ceilings_the_stack_survives() {
+    use external_ip_lookup_rule::{MAX_EVENT_DEPTH_CEILING, MAX_QUERY_DEPTH_CEILING};
+    for limits in [
+        Limits { max_query_depth: MAX_QUERY_DEPTH_CEILING + 1, ..Limits::default() },
+        Limits { max_query_depth: usize::MAX, ..Limits::default() },
+        Limits { max_event_depth: MAX_EVENT_DEPTH_CEILING + 1, ..Limits::default() },
+    ] {
+        let e = Rule::builder().limits(limits).build().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(e.message().contains("is over its ceiling"), "{e}");
+        assert!(e.message().contains("max_query_depth") || e.message().contains("max_event_depth"), "{e}");
+    }
+    let limits = Limits {
+        max_query_depth: MAX_QUERY_DEPTH_CEILING,
+        max_event_depth: MAX_EVENT_DEPTH_CEILING,
+        ..Limits::default()
+    };
+    let d = MAX_QUERY_DEPTH_CEILING - 1;
+    for q in [
+        format!("any where {}a.b == \"x\"{}", "(".repeat(d), ")".repeat(d)),
+        format!("any where {}a.b == \"x\"", "not ".repeat(d)),
+    ] {
+        let rule = timed("build", || Rule::builder().query(&q).limits(limits.clone()).build()).unwrap();
+        let v = rule.evaluate(&json!({"a": {"b": "x"}}));
+        serde_json::to_string(&v).unwrap();
+    }
+    let mut deep = json!("x");
+    for _ in 0..MAX_EVENT_DEPTH_CEILING - 2 {
+        deep = Value::Array(vec![deep]);
+    }
+    let rule = Rule::builder().query("any where a.b == \"x\"").limits(limits).build().unwrap();
+    let event = json!({"a": {"b": deep}});
+    assert!(rule.matches(&event) && rule.evaluate(&event).matched);
+}
+
+/// A long query, or list edits that would make one, is refused before any of it is copied or
+/// parsed.
+#[test]
+fn long_queries_and_edits_are_refused_before_they_are_made() {
+    let big = "x".repeat(64 << 20);
+    let q = format!("any where a == \"{big}\"");
+    let e = timed("build", || Rule::builder().query(q).build()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert!(e.message().contains("query is 67108881 bytes, over the limit max_query_bytes = 1048576"), "{e}");
+    let edits = external_ip_lookup_rule::ListEdits { add_domains: vec![big.clone()], ..Default::default() };
+    let e = timed("build", || Rule::builder().edits(edits).build()).unwrap_err();
+    assert!(e.message().contains("the edited query would be at least"), "{e}");
+    assert!(e.message().contains("max_query_bytes"), "{e}");
+    let many = vec!["*a.example".to_string(); 200_000];
+    let edits = external_ip_lookup_rule::ListEdits { add_excluded_executables: many, ..Default::default() };
+    let e = timed("build", || Rule::builder().edits(edits).build()).unwrap_err();
+    assert!(e.message().contains("max_query_bytes"), "{e}");
 }

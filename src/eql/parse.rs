@@ -14,16 +14,7 @@ use crate::limits::Limits;
 
 /// Parses a whole query.
 pub fn parse_query(source: &str, limits: &Limits) -> Result<Query> {
-    if source.len() > limits.max_query_bytes {
-        return Err(Error::new(
-            ErrorKind::Limit,
-            format!(
-                "query is {} bytes, over the limit max_query_bytes = {}",
-                source.len(),
-                limits.max_query_bytes
-            ),
-        ));
-    }
+    limits.check_query_bytes(source.len(), "query is")?;
     let tokens = match (Lexer { src: source, pos: 0 }).tokens() {
         Ok(tokens) => tokens,
         Err(e) => {

@@ -60,6 +60,12 @@ impl List {
 /// of the step in one pass, so that long edit lists cost linear time (hostile input: one parse per
 /// entry would be quadratic). The result is what applying the entries one by one gives.
 pub(crate) fn apply(query: &str, edits: &ListEdits, limits: &Limits) -> Result<String> {
+    // The edited text is at least the query and each added entry in quotes: bounded before any
+    // of it is made (hostile input: a long query or many long entries).
+    limits.check_query_bytes(query.len(), "query is")?;
+    let added = [&edits.add_domains, &edits.add_excluded_executables].into_iter().flatten();
+    let at_least = added.fold(query.len(), |n, p| n.saturating_add(p.len() + 2));
+    limits.check_query_bytes(at_least, "the edited query would be at least")?;
     let mut text = query.to_string();
     let mut pack_patterns: Vec<&str> = Vec::new();
     for name in &edits.packs {
