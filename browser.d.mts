@@ -87,6 +87,7 @@ export interface BrowserApi {
   fieldValues(event: EventInput, path: string): string[];
   queryTokens(query: string): QueryToken[];
   tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
+  knownFields(): string[];
 }
 
 /** Loads the WebAssembly module, once; later calls return the same promise. */
@@ -94,6 +95,6 @@ export declare function init(input?: InitInput | Promise<InitInput>): Promise<Br
 
 // The functions of the shared API, as in Node (index.d.ts); here each throws until `init()` has
 // resolved.
-export { compileRule, evaluate, matches, scanNdjson, versions, packs, suggestException, fieldValues, queryTokens, tunableLists } from './index.js';
+export { compileRule, evaluate, matches, scanNdjson, versions, packs, suggestException, fieldValues, queryTokens, tunableLists, knownFields } from './index.js';
 
 export default init;

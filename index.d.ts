@@ -681,3 +681,6 @@ export interface TunableList {
  * units), or `null` where the query has none. Throws a `RuleError` for a query that does not parse.
  */
 export declare function tunableLists(query: string): { domains: TunableList | null; executables: TunableList | null };
+
+/** The fields of the default (ECS) mapping, in order: what an editor offers to complete a field name with. */
+export declare function knownFields(): string[];

@@ -538,6 +538,7 @@ function makeApi(bindings, renew) {
   let versionList;
   let packList;
   let tokenKinds;
+  let fieldNames;
   return {
     Rule,
     compileRule,
@@ -553,6 +554,11 @@ function makeApi(bindings, renew) {
     versions: () => {
       if (versionList === undefined) versionList = plain('versions');
       return versionList.map((v) => ({ ...v }));
+    },
+    /** The fields of the default (ECS) mapping, in order (for completing field names). */
+    knownFields: () => {
+      if (fieldNames === undefined) fieldNames = Object.freeze(plain('knownFields').split('\n'));
+      return [...fieldNames];
     },
     /**
      * The values of a field in an event (object, hit, JSON string or bytes) as the engine reads

@@ -44,6 +44,7 @@ export const packs = () => ready().packs();
 export const fieldValues = (event, path) => ready().fieldValues(event, path);
 export const queryTokens = (query) => ready().queryTokens(query);
 export const tunableLists = (query) => ready().tunableLists(query);
+export const knownFields = () => ready().knownFields();
 export const suggestException = (falsePositives, truePositives, options) =>
   ready().suggestException(falsePositives, truePositives, options);
 export default init;

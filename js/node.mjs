@@ -3,5 +3,5 @@
 import api from './node.cjs';
 
 export const { Rule, compileRule, evaluate, matches, packs, scanNdjson, suggestException, versions } = api;
-export const { fieldValues, queryTokens, tunableLists, createScanner } = api;
+export const { fieldValues, queryTokens, tunableLists, knownFields, createScanner } = api;
 export default api;

@@ -163,6 +163,7 @@ impl RuleBuilder {
         let mut warnings = query.warnings.clone();
         warnings.extend(lists::lint_domains(text, &ast));
         warnings.extend(exception_warnings);
+        warnings.extend(unknown_exception_fields(&self.exceptions, &exceptions, mapping));
         let reads_code_signature =
             query.fields.iter().any(|f| f.as_str().starts_with("process.code_signature."));
         Ok(Rule {
@@ -399,6 +400,46 @@ fn check_object(v: &Value) -> Result<()> {
     }
 }
 
+/// `unknown_field` warnings for exception entries on fields the default ECS mapping lacks, as the
+/// query's fields get them: an exception on `user.nmae` silently never applies. A nested entry's
+/// parent is an object, not a field: its sub-entries are judged. At most 50, as for the query.
+fn unknown_exception_fields(
+    items: &[ExceptionItem],
+    compiled: &[CompiledItem],
+    mapping: &Mapping,
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if !mapping.is_ecs() {
+        return out;
+    }
+    for (item, c) in items.iter().zip(compiled) {
+        for e in &item.entries {
+            let fields: Vec<String> = match e {
+                exceptions::ExceptionEntry::Nested { field, entries } => {
+                    entries.iter().map(|s| format!("{field}.{}", s.field())).collect()
+                }
+                _ => vec![e.field().to_string()],
+            };
+            for f in fields {
+                if out.len() >= 50 || mapping.get(&f).is_some() {
+                    continue;
+                }
+                let closest = mapping.closest(&f).map(str::to_string);
+                let hint =
+                    closest.as_ref().map(|c| format!("; the closest ECS field is `{c}`")).unwrap_or_default();
+                out.push(Warning {
+                    kind: crate::eql::compile::WarningKind::UnknownField,
+                    message: format!("exception \"{}\": `{f}` is not an ECS field{hint}", c.label),
+                    line: 0,
+                    column: 0,
+                    suggestion: closest,
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +463,31 @@ mod tests {
         assert_eq!(verdict.rule.version, "104");
         let published = Rule::version("104").unwrap();
         assert_eq!(published.info().query, catalog::find("104").unwrap().info().query);
+    }
+
+    #[test]
+    fn exceptions_on_fields_ecs_lacks_warn_with_the_closest_field() {
+        let items: Vec<ExceptionItem> = serde_json::from_value(serde_json::json!([
+            {"name": "bob", "entries": [{"field": "user.nmae", "operator": "included", "type": "match", "value": "bob"}]},
+            {"entries": [{"field": "process.code_signature", "type": "nested", "entries": [
+                {"field": "trusted", "operator": "included", "type": "match", "value": "true"},
+                {"field": "subjct_name", "operator": "included", "type": "match", "value": "x"}]}]},
+            {"entries": [{"field": "user.name", "operator": "included", "type": "match", "value": "bob"}]}
+        ]))
+        .unwrap();
+        let rule = Rule::builder().exceptions(items).build().unwrap();
+        let w: Vec<_> = rule.warnings().iter().filter(|w| w.kind.as_str() == "unknown_field").collect();
+        assert_eq!(w.len(), 2, "{w:#?}");
+        assert_eq!(
+            w[0].message,
+            "exception \"bob\": `user.nmae` is not an ECS field; the closest ECS field is `user.name`"
+        );
+        assert_eq!(w[0].suggestion.as_deref(), Some("user.name"));
+        assert!(
+            w[1].message.contains("`process.code_signature.subjct_name` is not an ECS field"),
+            "{}",
+            w[1].message
+        );
+        assert_eq!(w[1].suggestion.as_deref(), Some("process.code_signature.subject_name"));
     }
 }

@@ -368,6 +368,20 @@ pub fn token_kinds() -> String {
     crate::eql::parse::TokenKind::NAMES.join(" ")
 }
 
+/// The fields of the default (ECS) mapping, newline-separated, in order: what an editor offers to
+/// complete a field name with.
+#[wasm_bindgen(js_name = knownFields)]
+pub fn known_fields() -> String {
+    let mut out = String::new();
+    for name in crate::eql::mapping::Mapping::ecs_ref().field_names() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(name);
+    }
+    out
+}
+
 /// The lists the tuning edits in a query text, as an editor shows them, for the domains and for
 /// the excluded executables: `[from, to, [from, to, value, ...]]` in UTF-16 code units, or
 /// `null`. Throws the query's syntax error.

@@ -376,6 +376,8 @@ describe('playground', () => {
     await page.keyboard.type('dns.quest');
     const option = page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.name' });
     await option.first().waitFor();
+    // The engine's ECS field names, not only the rule's own.
+    assert.ok((await page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.registered_domain' }).count()) === 1);
     await page.waitForTimeout(150); // CodeMirror takes Enter only once the list has been shown a moment
     await page.keyboard.press('Enter');
     assert.equal(await queryText(page), 'network where dns.question.name');
@@ -439,6 +441,47 @@ describe('playground', () => {
     await waitForBanner(page, 'no-alert');
     assert.ok((await page.locator('#query-editor .cm-clause-failed').allTextContents()).some((t) => t.startsWith('not')));
     assert.equal(await page.locator('#query-editor .cm-matched-entry', { hasText: 'Program Files' }).count(), 1);
+    assertClean(log);
+    await context.close();
+  });
+
+  test('an unclosed list blames the missing `)`; unknown fields warn with the closest ECS field', { timeout: 60000 }, async () => {
+    const { page, log, context } = await openPlayground();
+    const unclosed = 'network where dns.question.name : ("*ipify.org", "*ident.me"';
+    await setEditorText(page, '#query-editor', unclosed);
+    await page.waitForSelector('#query-status[data-state="error"]');
+    const status = page.locator('#query-status');
+    assert.match(await status.textContent(), /missing `\)` to close the `\(`/);
+    const message = await status.evaluate((el) => [...el.childNodes].filter((n) => n.nodeName !== 'PRE').map((n) => n.textContent).join(''));
+    assert.doesNotMatch(message, /ident\.me/, 'the valid second entry is not blamed');
+    assert.match(message, /^Query error: line 1, column 61: /);
+    assert.equal(await status.getAttribute('data-offset'), String(Buffer.byteLength(unclosed)), 'at the end, where the `)` is missing');
+    await page.locator('#query-editor .cm-lintPoint-error, #query-editor .cm-lintRange-error').first().waitFor({ state: 'attached' });
+
+    // A misspelt field in the query: a warning on the field itself, and a fix to apply.
+    await setEditorText(page, '#query-editor', 'network where dns.question.nmae : "*ipify.org"');
+    await page.waitForSelector('#query-status[data-state="ok"]');
+    assert.match(await page.locator('#query-warnings').textContent(), /`dns\.question\.nmae` is not an ECS field.*the closest ECS field is `dns\.question\.name`/);
+    const range = page.locator('#query-editor .cm-lintRange-warning');
+    await range.first().waitFor();
+    assert.equal(await range.textContent(), 'dns.question.nmae');
+    await range.hover();
+    const fix = page.locator('#query-editor .cm-tooltip-lint .cm-diagnosticAction', { hasText: 'Use dns.question.name' });
+    await fix.waitFor();
+    await fix.click();
+    assert.equal(await queryText(page), 'network where dns.question.name : "*ipify.org"');
+    await page.waitForFunction(() => document.querySelectorAll('#query-warnings li').length === 0);
+
+    // An exception on a misspelt field: the same warning, under the exceptions.
+    await page.click('#reset-query');
+    await page.click('#add-item');
+    const item = page.locator('#exception-items .item').first();
+    await item.locator('.item-name').fill('bob');
+    await item.locator('.entry-field').fill('user.nmae');
+    await item.locator('.entry-value').fill('bob');
+    await page.waitForFunction(() => /user\.nmae/.test(document.querySelector('#exceptions-warnings').textContent));
+    assert.match(await page.locator('#exceptions-warnings').textContent(), /exception "bob": `user\.nmae` is not an ECS field; the closest ECS field is `user\.name`/);
+    await waitForBanner(page, 'alert');
     assertClean(log);
     await context.close();
   });

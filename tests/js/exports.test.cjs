@@ -171,3 +171,15 @@ test('fields.cjs agrees with the engine on the values of generated events', () =
     }
   }
 });
+
+test('known fields: the default ECS mapping\'s names, for completing field names in an editor', () => {
+  const names = api.knownFields();
+  assert.ok(names.length > 300, `${names.length} fields`);
+  for (const f of ['dns.question.name', 'process.executable', 'user.id', 'event.category', 'process.code_signature.trusted']) assert.ok(names.includes(f), f);
+  assert.ok(!names.includes('dns.question.nmae'));
+  // Every name is one the engine maps: no unknown_field warning for it.
+  const q = names.slice(0, 40).map((f) => `${f} != null`).join(' or ');
+  assert.deepEqual(api.compileRule({ query: `any where ${q}` }).warnings.filter((w) => w.kind === 'unknown_field'), []);
+  names.push('x');
+  assert.ok(!api.knownFields().includes('x'), 'a copy');
+});

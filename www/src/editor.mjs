@@ -129,10 +129,11 @@ const WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'where', 'null', 'true'
 
 /**
  * Completions for the EQL editor: after a field, the operators; elsewhere the field names that
- * `fields()` gives (the engine's known fields), the keywords, and a category at the start.
+ * `fields()` gives (the engine's known fields; `preferred()` first: the rule's), the keywords,
+ * and a category at the start.
  * Nothing inside strings and comments (`tokens(view)`: the engine's tokens of the text).
  */
-export function eqlCompletions(fields, tokens) {
+export function eqlCompletions(fields, tokens, preferred = () => []) {
   return (context) => {
     const tok = context.view ? tokenAt(tokens(context.view), context.pos, -1) : null;
     if (tok && (tok.kind === 'string' || tok.kind === 'comment') && context.pos > tok.from && (context.pos < tok.to || tok.kind === 'comment')) return null;
@@ -144,6 +145,7 @@ export function eqlCompletions(fields, tokens) {
     const rest = before.slice(0, before.length - (context.pos - from));
     const prev = /([\p{L}\p{N}_@.`]+)\s*$/u.exec(rest)?.[1];
     const known = fields();
+    const mine = new Set(preferred());
     const isField = (w) => w && !WORDS.has(w.toLowerCase()) && (w.includes('.') || w.startsWith('@') || known.includes(w));
     if (symbol || (isField(prev) && /\s$/.test(rest))) {
       if (!isField(prev)) return null;
@@ -152,7 +154,7 @@ export function eqlCompletions(fields, tokens) {
     if (!word.text && !context.explicit) return null;
     const atStart = !/\S/.test(context.state.sliceDoc(0, from)) || (line.from === 0 && !/\S/.test(rest));
     const options = [
-      ...known.map((f) => ({ label: f, type: 'property', detail: 'field' })),
+      ...known.map((f) => (mine.has(f) ? { label: f, type: 'property', detail: 'field of this rule', boost: 1 } : { label: f, type: 'property', detail: 'ECS field' })),
       ...KEYWORD_COMPLETIONS,
       ...(atStart ? CATEGORIES.map((c) => ({ label: `${c} where `, displayLabel: c, type: 'type', detail: 'category', info: OPERATOR_HELP.where })) : []),
     ];

@@ -34,7 +34,6 @@ const OPERATORS = [
   { id: 'exists', label: 'exists', type: 'exists', operator: 'included' },
   { id: 'does_not_exist', label: 'does not exist', type: 'exists', operator: 'excluded' },
 ];
-const EXTRA_FIELDS = ['user.name', 'user.domain', 'process.command_line', 'process.parent.executable', 'host.name', 'host.id', 'agent.id'];
 
 const emptyTuning = () => ({ addDomains: [], removeDomains: [], addExcludedExecutables: [], removeExcludedExecutables: [] });
 
@@ -149,7 +148,10 @@ const kindOf = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typ
 /** Compiles and renders everything; `typed` when the query editor is the source of the text. */
 function renderAll({ typed = false } = {}) {
   compile();
-  if (baseRule) fieldList = knownFields();
+  if (baseRule) {
+    fieldList = knownFields();
+    ruleFields = baseRule.fields;
+  }
   if (baseRule && !queryError && !typed) setDoc(queryView, baseRule.query);
   renderQueryStatus();
   renderRuleInfo();
@@ -437,7 +439,7 @@ function operatorOf(entry) {
 
 function renderExceptions() {
   const box = $('#exception-items');
-  const fields = [...new Set([...(baseRule?.fields ?? []), ...EXTRA_FIELDS])];
+  const fields = [...new Set([...(baseRule?.fields ?? []), ...api.knownFields()])];
   const datalist = h('datalist', { id: 'exception-fields' }, fields.map((f) => h('option', { value: f })));
   const items = state.exceptions.map((item, i) => {
     const entries = item.entries.map((entry, j) => {
@@ -995,23 +997,13 @@ function loadPreset(value) {
   scheduleSave();
 }
 
-/** Field names for completion: the engine's known fields when it lists them, else the rule's and the samples'. */
+/** Field names for completion: the engine's ECS fields, and the rule's own (which a mapping may add). */
 function knownFields() {
-  if (typeof api.knownFields === 'function') return api.knownFields();
-  const out = new Set([...(baseRule?.fields ?? []), ...EXTRA_FIELDS]);
-  const walk = (o, prefix) => {
-    if (!isObject(o)) return;
-    for (const [k, v] of Object.entries(o)) {
-      const path = prefix ? `${prefix}.${k}` : k;
-      if (isObject(v)) walk(v, path);
-      else out.add(path);
-    }
-  };
-  for (const p of PRESETS) walk(p.event, '');
-  return [...out].sort();
+  return [...new Set([...api.knownFields(), ...(baseRule?.fields ?? [])])].sort();
 }
 
 let fieldList = [];
+let ruleFields = []; // the fields of the last query that compiled: first in completion
 async function main() {
   api = await init(WASM_URL);
   installStyles(document);
@@ -1025,7 +1017,7 @@ async function main() {
   $('#input-shape').value = state.input;
 
   const highlighting = eqlHighlighting((text) => api.queryTokens(text));
-  const eqlData = [{ autocomplete: eqlCompletions(() => fieldList, highlighting.tokens), commentTokens: { line: '//', block: { open: '/*', close: '*/' } } }];
+  const eqlData = [{ autocomplete: eqlCompletions(() => fieldList, highlighting.tokens, () => ruleFields), commentTokens: { line: '//', block: { open: '/*', close: '*/' } } }];
   const hover = clauseHover(() => {
     const v = verdicts[selected];
     if (!rule || !v || v.error || rule.query !== queryView.state.doc.toString()) return null;
