@@ -318,6 +318,11 @@ fn run(case: &Case, version: &str, event: &Value, cache: &mut BTreeMap<String, R
         Ok(v) => out.push(format!("evaluate_value says {}", v.matched)),
         Err(e) => out.push(format!("evaluate_value fails: {e}")),
     }
+    // The NDJSON scan (its byte pre-filter and partial parse) gives the same verdict.
+    let line = format!("{event}\n");
+    if (rule.scan_ndjson(line.as_bytes()).counts.matched == 1) != expected {
+        out.push(format!("scan_ndjson says {}", !expected));
+    }
     // The JSON text path (numbers keep their text) gives the same verdict.
     match rule.evaluate_json(&event.to_string()) {
         Ok(v) if v.matched == expected => {}

@@ -805,7 +805,8 @@ fn required_terms(root: &Node) -> Vec<(usize, Vec<String>)> {
     children
         .iter()
         .filter_map(|n| match &n.kind {
-            NodeKind::Leaf(leaf) if !leaf.negated => match &leaf.test {
+            // A field with a `null_value` matches documents that hold no term's bytes (`null`).
+            NodeKind::Leaf(leaf) if !leaf.negated && leaf.null_value.is_none() => match &leaf.test {
                 Test::Terms { terms, case_insensitive: false } if !terms.is_empty() => {
                     Some((leaf.field, terms.clone()))
                 }
@@ -877,6 +878,18 @@ mod tests {
         assert_eq!(c("any where name in (\"a\", 1)").unwrap_err().kind(), ErrorKind::Verification);
         assert_eq!(c("any where startsWith(pid, \"1\")").unwrap_err().kind(), ErrorKind::Verification);
         assert_eq!(c("any where pid == \"x\"").unwrap_err().kind(), ErrorKind::Verification);
+    }
+
+    #[test]
+    fn a_null_value_field_gives_no_required_term() {
+        let m = Mapping::from_json(
+            r#"{"properties": {"user": {"type": "keyword", "null_value": "N/A"}, "a": {"type": "keyword"}}}"#,
+        )
+        .unwrap();
+        let src = "any where user == \"N/A\" and a == \"x\"";
+        let q = compile(src, &parse_query(src, &Limits::default()).unwrap(), &m).unwrap();
+        let fields: Vec<&str> = q.required_terms.iter().map(|(f, _)| q.fields[*f].as_str()).collect();
+        assert_eq!(fields, ["a"]);
     }
 
     #[test]
