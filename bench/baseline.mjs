@@ -8,7 +8,7 @@
 //     dns.question.name : ( 19 patterns ) and
 //     not process.executable : ( 10 patterns )
 //
-// Faithful to Elasticsearch's semantics (see /work/shared/reference/eql-semantics.md) for events
+// Faithful to Elasticsearch's semantics (see docs/eql-semantics.md) for events
 // whose fields are nested objects: a field is an array or a single value and any element counts;
 // null, [] and [null] are no value; numbers and booleans are their text; an object is no value; a
 // string longer than 1024 UTF-16 units is not indexed (no value); `==` and `in` are case-sensitive;

@@ -9,7 +9,7 @@ fast on a realistic mix). The query is the rule's (version
 102) as `eql` parses it with Elasticsearch's syntax; `eql` reads `event_type` where Elasticsearch
 reads `event.category`, so each event is given its category as its type (the differential test,
 tests/differential/compare.py, does the same). This is a speed baseline: `eql` does not give
-Elasticsearch's verdicts on every event (see eql-semantics.md).
+Elasticsearch's verdicts on every event (see docs/eql-semantics.md).
 """
 import json
 import sys

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Differential test against the Python `eql` package (PythonEngine), on generated events in the
-# subset where `eql` agrees with Elasticsearch (shared/reference/eql-semantics.md, last section;
+# subset where `eql` agrees with Elasticsearch (docs/eql-semantics.md, last section;
 # tests/differential/compare.py says how events are kept in it).
 #
 #   bash scripts/differential.sh [EVENTS_PER_VERSION]     # default 2000, for each of 4 versions

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs each cargo-fuzz target (fuzz/fuzz_targets/) for a bounded time and keeps every crash.
 #
-#   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s each, all three targets
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s each, every target
 #
-# Needs the nightly toolchain and cargo-fuzz (installed from crates.io when missing). Inputs that
+# Needs the nightly toolchain and cargo-fuzz (both installed when missing: rustup, crates.io). Inputs that
 # crash, leak, hang (over 10 s) or run out of memory (over 2 GB) are copied into
 # tests/fuzz_regressions/<target>/, which `cargo test --test fuzz_regressions` replays through
 # the same API. The fuzz crate is its own workspace with its own target dir (fuzz/target).
@@ -14,18 +14,21 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(parse_query evaluate_json scan_ndjson); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(parse_query evaluate_json scan_ndjson wildcard exceptions); fi
 case $seconds in ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal
 fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
+# The version is pinned so that a fresh machine fuzzes as this one did.
+fuzz_version=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$fuzz_version" ]; then
+  cargo install cargo-fuzz --version "$fuzz_version" --locked
 fi
 
-declare -A dict=([parse_query]=fuzz/dicts/eql.dict [evaluate_json]=fuzz/dicts/json.dict [scan_ndjson]=fuzz/dicts/json.dict)
-declare -A max_len=([parse_query]=4096 [evaluate_json]=16384 [scan_ndjson]=65536)
+declare -A dict=([parse_query]=fuzz/dicts/eql.dict [evaluate_json]=fuzz/dicts/json.dict [scan_ndjson]=fuzz/dicts/json.dict
+  [wildcard]=fuzz/dicts/wildcard.dict [exceptions]=fuzz/dicts/exceptions.dict)
+declare -A max_len=([parse_query]=4096 [evaluate_json]=16384 [scan_ndjson]=65536 [wildcard]=512 [exceptions]=8192)
 
 for t in "${targets[@]}"; do cargo +nightly fuzz build "$t"; done
 found=0

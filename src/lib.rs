@@ -122,6 +122,11 @@ pub use tuning::exceptions::{
 pub use tuning::lists::ListEdits;
 pub use tuning::suggest::Suggestion;
 
+/// The checks of the fuzz targets, shared with the replay of their regressions. Not API.
+#[doc(hidden)]
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing;
+
 /// Internals for `benches/scan.rs` to time on their own. Not API: no stability promise, may change
 /// or go in any release.
 #[doc(hidden)]

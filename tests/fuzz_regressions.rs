@@ -96,3 +96,20 @@ fn scan_ndjson_regressions() {
         }
     }
 }
+
+/// The targets whose checks live in the library (`external_ip_lookup_rule::fuzzing`): their kept
+/// inputs, and their seeds, through the same checks.
+#[test]
+fn wildcard_and_exceptions_regressions_and_seeds() {
+    use external_ip_lookup_rule::fuzzing;
+    let seeds = |target: &str| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds").join(target);
+        let mut out: Vec<Vec<u8>> =
+            std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+        out.extend(inputs(target).into_iter().map(|(_, data)| data));
+        assert!(out.len() >= 3, "{target} has seeds");
+        out
+    };
+    seeds("wildcard").iter().for_each(|d| fuzzing::wildcard(d));
+    seeds("exceptions").iter().for_each(|d| fuzzing::exceptions(d));
+}

@@ -5,7 +5,7 @@
 //! A case is a JSON object:
 //!
 //! - `name`: unique; `why`: what it shows; `source`: where a decision not settled by
-//!   `eql-semantics.md` was taken from (Elasticsearch's source or docs).
+//!   `docs/eql-semantics.md` was taken from (Elasticsearch's source or docs).
 //! - `versions`: `"all"` or a list of catalog versions; `query`: inline EQL that replaces the
 //!   version's query (then `versions` defaults to `["102"]`, for the metadata only).
 //! - `event`: the whole event; otherwise the file's `base` event. `set` (dotted path -> value, into

@@ -140,14 +140,14 @@ impl PatternSet {
 
 /// A token of a pattern: `*`, `?`, or a literal character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tok {
+pub(crate) enum Tok {
     Star,
     One,
     Char(char),
 }
 
 /// The tokens of `pattern` read with `syntax`.
-fn tokens(pattern: &str, syntax: Syntax) -> Vec<Tok> {
+pub(crate) fn tokens(pattern: &str, syntax: Syntax) -> Vec<Tok> {
     let mut out = Vec::with_capacity(pattern.len());
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -458,13 +458,14 @@ fn to_glob(pattern: &str) -> String {
 
 /// The reference matcher: EQL wildcard semantics over code points, anchored, `*` any run, `?` one
 /// code point, ASCII-only case folding when `case_insensitive`. Deliberately simple (backtracking
-/// to the last `*`: O(pattern x value) at worst), for the tests to hold [`Wildcard`] and globset
+/// to the last `*`: O(pattern x value) at worst), for the tests to hold the crate's matcher and globset
 /// to; the engine never runs it.
 pub fn wildcard_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
     reference_match(&tokens(pattern, Syntax::Eql), value, case_insensitive)
 }
 
-fn reference_match(p: &[Tok], value: &str, case_insensitive: bool) -> bool {
+/// The reference on tokens (either syntax).
+pub(crate) fn reference_match(p: &[Tok], value: &str, case_insensitive: bool) -> bool {
     let v: Vec<char> = value.chars().collect();
     let (mut pi, mut vi) = (0, 0);
     let mut star: Option<(usize, usize)> = None;

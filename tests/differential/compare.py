@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test: our verdicts against the Python `eql` package's PythonEngine.
 
-`eql` is not Elasticsearch (see shared/reference/eql-semantics.md, last section). It agrees with
+`eql` is not Elasticsearch (see docs/eql-semantics.md, last section). It agrees with
 Elasticsearch only on documents whose fields are all present, single-valued, nested (no dotted
 keys) and, for `==` / `in`, either in the query's exact case or unequal to every term ignoring case,
 with no `?` pattern deciding the result. The generator below makes events in that subset only;

@@ -1,6 +1,6 @@
 'use strict';
 // Elasticsearch's semantics of the rule, through the JS API, from the worked examples of
-// /work/shared/reference/eql-semantics.md: case, wildcards, `?` as one code point, arrays, absent
+// docs/eql-semantics.md: case, wildcards, `?` as one code point, arrays, absent
 // values, numbers as text, objects, ignore_above, and what the reasons say.
 
 const { describe, test } = require('node:test');
