@@ -8,7 +8,7 @@
 // `makeApi(bindings, renew)`: `bindings` is the wasm-bindgen module, `renew()` gives the bindings
 // of a new instance of it.
 
-const { fieldPath, visitField, UNREAD } = require('./fields.cjs');
+const { fieldPath, visitField, UNREAD, MAX_ELEMENTS } = require('./fields.cjs');
 
 const OPTION_KEYS = new Set([
   'version',
@@ -150,30 +150,52 @@ function eventInput(event, encoder) {
   return 'object';
 }
 
-/** A list argument read once into a plain array: its length checked, its elements read in JS. */
-function plainList(list, what) {
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw typeError(`${what} must be an array of events, not ${describe(list)}`);
+/**
+ * A list argument read once into a plain array, each element through `each(element, index)`: its
+ * length checked, its elements read in JS (a trap's exception is the caller's), and an element
+ * `each` refuses stops the reading (a sparse list of length 2^32-1 costs one element).
+ */
+function readList(list, what, each) {
+  if (!Array.isArray(list)) throw typeError(`${what} must be an array, not ${describe(list)}`);
   const n = list.length;
   if (!(Number.isInteger(n) && n >= 0 && n <= 0xffffffff)) {
     throw typeError(`${what}: its length is not an array length`);
   }
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = list[i];
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(each(list[i], i));
   return out;
+}
+
+/**
+ * `JSON.stringify` for values from the caller: an array is read through its checked length into
+ * a plain copy (a Proxy whose `length` says 1e10, or a sparse array of length 2^32-1, would keep
+ * JSON.stringify busy for minutes), and at most `MAX_ELEMENTS` of them.
+ */
+function toJson(value) {
+  return JSON.stringify(value, (_, v) => {
+    if (!Array.isArray(v)) return v;
+    const n = v.length;
+    if (!(Number.isInteger(n) && n >= 0 && n <= MAX_ELEMENTS)) {
+      throw typeError(`an array of length ${typeof n === 'number' ? n : typeof n}, not an integer from 0 to ${MAX_ELEMENTS}`);
+    }
+    const copy = new Array(n);
+    for (let i = 0; i < n; i++) copy[i] = v[i];
+    return copy;
+  });
 }
 
 /** Each event of a list as JSON text (hits and JSON strings as they are). */
 function jsonTexts(list, what) {
+  if (list === undefined || list === null) return [];
   let total = 0;
-  return plainList(list, what).map((e, i) => {
+  return readList(list, what, (e, i) => {
     let text = e;
     if (typeof e !== 'string') {
       if (e === null || typeof e !== 'object' || Array.isArray(e)) {
         throw typeError(`${what}[${i}] must be an event object or JSON text, not ${describe(e)}`);
       }
       try {
-        text = JSON.stringify(e);
+        text = toJson(e);
       } catch (err) {
         throw typeError(`${what}[${i}] is not a JSON-like event: ${err && err.message}`);
       }
@@ -330,6 +352,7 @@ function makeApi(bindings, renew) {
     constructor(options) {
       // The options as JSON text, checked and copied once: what a new instance compiles again.
       this._options = optionsText(options);
+      this._mapsInput = options !== null && typeof options === 'object' && (options.input === 'sysmon' || options.input === 'auto');
       this._generation = -1;
       this._handle();
       this._info = undefined;
@@ -364,9 +387,23 @@ function makeApi(bindings, renew) {
       }
     }
 
+    /** What an event crosses as: an object read in place, or bytes of JSON text. */
+    _input(event) {
+      const input = eventInput(event, encoder);
+      if (input !== 'object' || !this._mapsInput) return input;
+      // The Sysmon adapter reads whole records, as JSON values.
+      let text;
+      try {
+        text = toJson(event);
+      } catch (e) {
+        throw e && e.code ? e : typeError(`the event is not JSON-like: ${e && e.message}`);
+      }
+      return bytesOf(text, encoder, 'the event');
+    }
+
     /** Verdict with reasons for one event (object, Elasticsearch hit, JSON string or bytes). */
     evaluate(event) {
-      const input = eventInput(event, encoder);
+      const input = this._input(event);
       const v = this._call(input === 'object' ? 'evaluateObject' : 'evaluateJson', input === 'object' ? event : input);
       // The query's clause texts cross once (`clauses`), not in every verdict.
       if (this._clauses === undefined) {
@@ -380,7 +417,7 @@ function makeApi(bindings, renew) {
 
     /** Whether the rule matches one event: the fast path. */
     matches(event) {
-      const input = eventInput(event, encoder);
+      const input = this._input(event);
       if (input === 'object') {
         if (this._prefilter === undefined) {
           this._prefilter = new Prefilter(this._call('prefilter'), this.limits.maxEventDepth);
@@ -482,11 +519,14 @@ function makeApi(bindings, renew) {
     for (const key of LIST_KEYS) {
       const list = copy[key];
       if (list === undefined) continue;
-      const items = Array.isArray(list) ? plainList(list, `compileRule: \`${key}\``) : undefined;
-      if (!(items && items.every((p) => typeof p === 'string'))) {
-        throw typeError(`compileRule: \`${key}\` must be an array of strings, not ${describe(list)}`);
-      }
-      copy[key] = items;
+      const what = `compileRule: \`${key}\``;
+      let total = 0;
+      copy[key] = readList(list, what, (p, i) => {
+        if (typeof p !== 'string') throw typeError(`${what} must be an array of strings; [${i}] is ${describe(p)}`);
+        total += p.length * 3;
+        if (total > MAX_CROSSING_BYTES) throw tooBig(what);
+        return p;
+      });
     }
     if (copy.query !== undefined) {
       const max = Math.min(copy.limits?.maxQueryBytes ?? defaults().maxQueryBytes, MAX_CROSSING_BYTES);
@@ -497,7 +537,7 @@ function makeApi(bindings, renew) {
     }
     let text;
     try {
-      text = JSON.stringify(copy);
+      text = toJson(copy);
     } catch (e) {
       throw typeError(`invalid rule options: ${e && e.message}`);
     }

@@ -35,6 +35,7 @@ step "node --test"
 node_tests=$(find tests -name '*.test.mjs' -o -name '*.test.cjs' | grep -v '/browser/' | sort)
 # shellcheck disable=SC2086
 node --test $node_tests
+step "JS-object fuzzer, 30 s";   node tests/js/fuzz-objects.cjs --seconds 30
 
 # The browser pages (www/) and their end-to-end tests in Debian's Chromium (installed above).
 step "build the browser pages";  npm run --silent build:www

@@ -7,13 +7,17 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Parses one event's JSON text, with serde_json's line and column in the message. A leading byte
 /// order mark is skipped, as the NDJSON scan skips it on every line.
+pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
+    parse_line(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+}
+
+/// [`parse_event`] for a line whose byte order mark, if any, is already skipped.
 ///
 /// A lone UTF-16 surrogate escape (`"\ud800"`, which `JSON.stringify` writes for a lone surrogate)
 /// is read as U+FFFD, as Elasticsearch indexes it (Lucene turns a lone surrogate into U+FFFD when
 /// it encodes the term as UTF-8) and as a JS string crossing into wasm reads; serde_json alone
 /// would refuse the whole event.
-pub(crate) fn parse_event(bytes: &[u8]) -> Result<Value> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+pub(crate) fn parse_line(bytes: &[u8]) -> Result<Value> {
     let first = match serde_json::from_slice(bytes) {
         Ok(v) => return Ok(v),
         Err(e) => e,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::eql::pattern::PatternSet;
 use crate::input::adapt::InputMode;
-use crate::input::json::{json_type, parse_event};
+use crate::input::json::{json_type, parse_line};
 use crate::input::json_check::{check_object, Check};
 use crate::input::sparse::{parse_needed, Needed};
 use crate::rule::Rule;
@@ -192,7 +192,7 @@ pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &str) -> LineOutcome {
     if !ctx.prefilter.may_match(bytes) {
         return match syntax {
             Check::Object => LineOutcome::Unmatched,
-            Check::Invalid | Check::Unsure => match parse_event(bytes) {
+            Check::Invalid | Check::Unsure => match parse_line(bytes) {
                 Err(e) => LineOutcome::Rejected(e.message().to_string()),
                 Ok(serde_json::Value::Object(_)) => LineOutcome::Unmatched,
                 Ok(_) => LineOutcome::Rejected(not_an_object(bytes)),
@@ -201,7 +201,7 @@ pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &str) -> LineOutcome {
     }
     let value = match (syntax, &ctx.needed) {
         (Check::Object, Some(needed)) => parse_needed(line, needed).map_err(|e| format!("invalid JSON: {e}")),
-        _ => parse_event(bytes).map_err(|e| e.message().to_string()),
+        _ => parse_line(bytes).map_err(|e| e.message().to_string()),
     };
     match value {
         Err(message) => LineOutcome::Rejected(message),

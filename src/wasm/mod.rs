@@ -155,15 +155,11 @@ pub fn free(handle: u32) {
 #[wasm_bindgen(js_name = matchesObject)]
 pub fn matches_object(handle: u32, event: JsValue) -> Result<bool, JsValue> {
     let c = rule(handle)?;
-    match c.object_input(&event)? {
-        ObjectInput::Js { source, .. } => {
-            let reader = Reader::new(&c.keys, &c.rule.compiled().fields, c.rule.limits());
-            let m = c.rule.matches(&reader.event(source));
-            reader.finish()?;
-            Ok(m)
-        }
-        ObjectInput::Json(v) => c.rule.matches_value(&v).map_err(into_js_error),
-    }
+    let hit = c.hit(&event)?;
+    let reader = Reader::new(&c.keys, &c.rule.compiled().fields, c.rule.limits());
+    let m = c.rule.matches(&reader.event(hit.source));
+    reader.finish()?;
+    Ok(m)
 }
 
 /// The fast path for JSON text (UTF-8 bytes).
@@ -177,17 +173,12 @@ pub fn matches_json(handle: u32, bytes: &[u8]) -> Result<bool, JsValue> {
 #[wasm_bindgen(js_name = evaluateObject)]
 pub fn evaluate_object(handle: u32, event: JsValue) -> Result<JsValue, JsValue> {
     let c = rule(handle)?;
-    let verdict: Verdict = match c.object_input(&event)? {
-        ObjectInput::Js { source, index, id } => {
-            let reader = Reader::new(&c.keys, &c.rule.compiled().fields, c.rule.limits());
-            let mut v = c.rule.evaluate(&reader.event(source));
-            reader.finish()?;
-            v.index = index;
-            v.id = id;
-            v
-        }
-        ObjectInput::Json(v) => c.rule.evaluate_value(&v).map_err(into_js_error)?,
-    };
+    let hit = c.hit(&event)?;
+    let reader = Reader::new(&c.keys, &c.rule.compiled().fields, c.rule.limits());
+    let mut verdict = c.rule.evaluate(&reader.event(hit.source));
+    reader.finish()?;
+    verdict.index = hit.index;
+    verdict.id = hit.id;
     verdict_to_js(verdict, &c.rule)
 }
 
@@ -446,43 +437,33 @@ impl<'a> Utf16<'a> {
     }
 }
 
-enum ObjectInput {
-    /// Read in place: the event (a hit's `_source`), and the hit's `_index` and `_id`.
-    Js { source: JsValue, index: Option<String>, id: Option<String> },
-    /// Read as JSON (the Sysmon shapes are recognised and mapped on JSON values).
-    Json(Value),
+/// A JS event: a hit's `_source` with its `_index` and `_id`, or the event itself.
+struct JsHit {
+    source: JsValue,
+    index: Option<String>,
+    id: Option<String>,
 }
 
 impl Compiled {
-    fn object_input(&self, event: &JsValue) -> Result<ObjectInput, JsValue> {
+    fn hit(&self, event: &JsValue) -> Result<JsHit, JsValue> {
         if self.rule.input_mode() != InputMode::Ecs {
-            let text = js_sys::JSON::stringify(event)
-                .map_err(|e| type_error(&format!("the event is not JSON-like: {}", message_of(&e))))?;
-            let text = text.as_string().ok_or_else(|| type_error("the event is not JSON-like"))?;
-            return parse_json(text.as_bytes()).map(ObjectInput::Json);
+            // The Sysmon adapter reads JSON values: js/api.cjs sends such events as JSON text.
+            return Err(type_error("with the `sysmon` and `auto` input modes, events cross as JSON text"));
         }
-        // An Elasticsearch hit: evaluate `_source`, keep `_index` and `_id`.
         let [source_key, index_key, id_key] = &self.hit_keys;
-        let input = match own_object(event, source_key) {
-            Some(source) => {
-                ObjectInput::Js { index: own_text(event, index_key), id: own_text(event, id_key), source }
-            }
-            None => ObjectInput::Js { source: event.clone(), index: None, id: None },
+        let hit = match own_object(event, source_key) {
+            Some(source) => JsHit { index: own_text(event, index_key), id: own_text(event, id_key), source },
+            None => JsHit { source: event.clone(), index: None, id: None },
         };
         // A getter of `_source` may have thrown.
         Reader::new(&[], &[], self.rule.limits()).finish()?;
-        Ok(input)
+        Ok(hit)
     }
 }
 
 /// One event's JSON text.
 fn parse_json(bytes: &[u8]) -> Result<Value, JsValue> {
     crate::input::json::parse_event(bytes).map_err(into_js_error)
-}
-
-fn message_of(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map_or_else(|| "it cannot be stringified".to_string(), |e| e.message().into())
 }
 
 /// A verdict as a JS value, without the query's clause texts: they are most of its JSON text (the

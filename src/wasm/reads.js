@@ -110,9 +110,9 @@ function last_value() {
 function last_described() {
   const v = last;
   last = undefined;
-  if (typeof v === 'number') return String(v);
-  if (v === null) return 'null';
-  return `a ${typeof v}`;
+  if (typeof v === 'number' || v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v);
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 export { define_kinds, take_thrown, own_kind, element_kind, last_value, last_described };

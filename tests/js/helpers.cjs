@@ -57,4 +57,16 @@ function withoutHit(verdict) {
   return rest;
 }
 
-module.exports = { api, assert, RULE_ID, VERSIONS, matchingEvent, withField, flatten, throwsThenRecovers, withoutHit };
+/** A small deterministic PRNG (mulberry32, floats in [0, 1)), so a failure names a reproducible seed. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+module.exports = { api, assert, RULE_ID, VERSIONS, matchingEvent, withField, flatten, throwsThenRecovers, withoutHit, prng };

@@ -11,21 +11,9 @@
 // nesting near serde_json's depth limit, no line breaks (they split lines), no byte-order mark.
 
 const { test } = require('node:test');
-const { assert, matchingEvent } = require('./helpers.cjs');
+const { assert, matchingEvent, prng } = require('./helpers.cjs');
 
 const { scanNdjson } = require('external-ip-lookup-rule');
-
-// A small deterministic PRNG (mulberry32), so a failure names a reproducible seed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = [...'{}[]":,  \t\\/0123456789.-abnrtfuxz$', '\r', '\u0001', '\u001f', '\u007f', 'é', '€', '😀'];
 
