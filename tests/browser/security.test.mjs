@@ -370,6 +370,8 @@ describe('share links are data from anyone', () => {
     assert.equal(saved.e, undefined, 'no event in the link');
     assert.equal(saved.v, '102');
     await page.click('#copy-link');
+    // The click handler saves the state and writes the clipboard before it says anything.
+    await page.waitForSelector('#copy-link[data-said]');
     assert.equal(await page.locator('#copy-link').getAttribute('data-said'), 'Link copied, without the event (too big for a link)');
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
     // 40 KB of random text: the link opens, with a warning that tools may cut it.
