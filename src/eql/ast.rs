@@ -127,6 +127,10 @@ pub enum Op {
     },
     /// `cidrMatch(field, "10.0.0.0/8", ...)`.
     CidrMatch,
+    /// The field alone as a condition (`where flag`), no values: Elasticsearch reads a boolean
+    /// field so as `flag == true` (ql `AnalyzerRules.AddMissingEqualsToBoolField`) and a `?field`
+    /// the mapping lacks as `null`; it refuses other types.
+    Field,
 }
 
 impl Op {
@@ -155,6 +159,7 @@ impl Op {
             Op::StringContains { insensitive: false } => "stringContains",
             Op::StringContains { insensitive: true } => "stringContains~",
             Op::CidrMatch => "cidrMatch",
+            Op::Field => "",
         }
     }
 

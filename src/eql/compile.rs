@@ -356,7 +356,13 @@ pub(crate) fn compile(source: &str, query: &Query, mapping: &Mapping) -> Result<
             span: *span,
         });
     }
-    let condition = c.node(&query.condition)?;
+    let condition = match &query.condition.kind {
+        // `any where flag`: the field is the whole condition (no category to `and` it with).
+        ExprKind::Predicate(p) if p.op == Op::Field && items.is_empty() => {
+            Node { kind: c.bare(p, Place::Alone)?, span: query.condition.span }
+        }
+        _ => c.node(&query.condition)?,
+    };
     let whole = Span::new(0, source.len());
     let root = match condition.kind {
         NodeKind::All { children, .. } if !items.is_empty() => {
@@ -387,6 +393,17 @@ fn all(children: Vec<Node>, span: Span) -> Node {
         _ => 9,
     });
     Node { kind: NodeKind::All { children, order }, span }
+}
+
+/// Where a field alone stands as a condition (see [`Compiler::bare`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// The whole filter condition (`any where flag`).
+    Alone,
+    /// An operand of `and` / `or`, the category's included.
+    Logic,
+    /// Directly under `not`.
+    Not,
 }
 
 struct Compiler<'a> {
@@ -457,8 +474,14 @@ impl Compiler<'_> {
                 return Ok(all(children, expr.span));
             }
             ExprKind::Or(items) => NodeKind::Any(items.iter().map(|e| self.node(e)).collect::<Result<_>>()?),
-            ExprKind::Not(inner) => NodeKind::Not(Box::new(self.node(inner)?)),
+            ExprKind::Not(inner) => NodeKind::Not(Box::new(match &inner.kind {
+                ExprKind::Predicate(p) if p.op == Op::Field => {
+                    Node { kind: self.bare(p, Place::Not)?, span: inner.span }
+                }
+                _ => self.node(inner)?,
+            })),
             ExprKind::Constant(b) => NodeKind::Const(*b),
+            ExprKind::Predicate(p) if p.op == Op::Field => self.bare(p, Place::Logic)?,
             ExprKind::Predicate(p) => match self.leaf(p)? {
                 Some(leaf) => NodeKind::Leaf(Box::new(leaf)),
                 None => {
@@ -473,6 +496,65 @@ impl Compiler<'_> {
             },
         };
         Ok(Node { kind, span: expr.span })
+    }
+
+    /// The field alone as a condition (`where flag`), as Elasticsearch reads it where it stands.
+    /// The parser `and`s a category with the condition (`LogicalPlanBuilder.visitEventFilter`), so
+    /// only `any where x` leaves the field as the whole filter condition ([`Place::Alone`]).
+    ///
+    /// - A boolean field is `flag == true` as the whole condition and as an `and`/`or` operand
+    ///   (ql `AnalyzerRules.AddMissingEqualsToBoolField`, which rewrites exactly there). Under
+    ///   `not`, which that rule leaves alone, it is refused as unsupported.
+    /// - A `?field` the mapping lacks is `null` (`OptionalMissingAttribute`, type NULL): an
+    ///   operand that never holds, `not` included (ql `PruneFilters` folds `x and null` to null,
+    ///   `x or null` to `x`; `FoldNull` folds `not null`); QA `test_extra.toml`
+    ///   `optionalMissingFieldImplicitBooleanEquality`: `OPTIONAL where ?inexistent_field`
+    ///   matches nothing. As the whole condition, ql `VerifierChecks.checkFilterConditionType`
+    ///   refuses it: "Condition expression needs to be boolean, found [NULL]".
+    /// - Any other type is refused, as `checkFilterConditionType` and the boolean operators'
+    ///   `TypeResolutions.isBoolean` refuse it ("must be [boolean], found value [x] type [keyword]").
+    fn bare(&mut self, p: &Predicate, place: Place) -> Result<NodeKind> {
+        let err = |kind, msg: String| Err(Error::at(kind, msg, self.source, p.field_span.start));
+        let Some((_, ty, _)) = self.resolve(&p.field, p.field_span, p.optional)? else {
+            if place == Place::Alone {
+                return err(
+                    ErrorKind::Verification,
+                    format!(
+                        "`?{}` is null (the mapping lacks it), and a condition needs to be a boolean \
+                         (Elasticsearch: \"Condition expression needs to be boolean, found [NULL]\")",
+                        p.field
+                    ),
+                );
+            }
+            return Ok(NodeKind::Null);
+        };
+        if ty != FieldType::Boolean {
+            return err(
+                ErrorKind::Verification,
+                format!(
+                    "`{}` is a {} field, and a field alone as a condition must be a boolean; compare it (`{} == ...`)",
+                    p.field,
+                    ty.name(),
+                    p.field
+                ),
+            );
+        }
+        if place == Place::Not {
+            return err(
+                ErrorKind::Unsupported,
+                format!(
+                    "a boolean field alone under `not` is not supported; compare it (`not {} == true`)",
+                    p.field
+                ),
+            );
+        }
+        let eq = Predicate {
+            op: Op::Eq,
+            values: vec![Literal { value: LiteralValue::Bool(true), span: p.field_span }],
+            list: false,
+            ..p.clone()
+        };
+        Ok(self.leaf(&eq)?.map_or(NodeKind::Null, |l| NodeKind::Leaf(Box::new(l))))
     }
 
     /// The `_source` path, type and `null_value` of a field, after the mapping; `None` for a
@@ -595,6 +677,15 @@ impl Compiler<'_> {
                 };
                 let needles = texts.iter().map(|t| t.to_string()).collect();
                 (false, Test::Substring { kind, needles, case_insensitive: insensitive })
+            }
+            // `node` gives a field alone to `bare`, never here.
+            Op::Field => {
+                return Err(Error::at(
+                    ErrorKind::Unsupported,
+                    format!("`{}` alone is not a comparison", p.field),
+                    self.source,
+                    p.field_span.start,
+                ))
             }
         };
         let op = match p.op {

@@ -872,6 +872,18 @@ impl<'a> Parser<'a> {
                 field_span.start,
             ));
         }
+        if is_boundary(&self.peek().tok) {
+            // The field alone (`where flag`): the compiler decides by its type.
+            let kind = ExprKind::Predicate(Predicate {
+                field,
+                field_span,
+                optional,
+                op: Op::Field,
+                values: Vec::new(),
+                list: false,
+            });
+            return Ok(Expr { kind, span: Span::new(start, field_span.end) });
+        }
         let op_tok = self.next();
         let (op, list_required) = match &op_tok.tok {
             Tok::EqEq => (Op::Eq, false),
@@ -896,13 +908,6 @@ impl<'a> Parser<'a> {
                     ErrorKind::Syntax,
                     "`not like` is not an operator; write `not field like ...`",
                     op_tok.span.start,
-                ))
-            }
-            t if is_boundary(t) => {
-                return Err(self.err_at(
-                    ErrorKind::Unsupported,
-                    format!("a field alone as a condition is not supported; compare it (`{field} == true`)"),
-                    field_span.start,
                 ))
             }
             _ => {
@@ -1483,6 +1488,20 @@ mod tests {
     }
 
     #[test]
+    fn a_field_alone_is_a_condition_the_compiler_types() {
+        let p = pred("?process.code_signature.trusted");
+        assert_eq!(
+            (p.op, p.field.as_str(), p.optional, p.values.len()),
+            (Op::Field, "process.code_signature.trusted", true, 0)
+        );
+        let q = parse("any where a == 1 and (b)").unwrap();
+        let ExprKind::And(items) = &q.condition.kind else { panic!("{q:?}") };
+        assert!(matches!(&items[1].kind, ExprKind::Predicate(p) if p.op == Op::Field && p.field == "b"));
+        assert_eq!(items[1].span.text("any where a == 1 and (b)"), "(b)");
+        assert!(parse("any where not b or c").is_ok());
+    }
+
+    #[test]
     fn valid_elasticsearch_eql_outside_the_subset_is_unsupported_where_it_starts() {
         let cases = [
             ("any where length(a) == 2", "length"),
@@ -1498,8 +1517,6 @@ mod tests {
             ("sequence by a [any where true] [any where true]", "sequence"),
             ("sample by a [any where true] [any where true]", "sample"),
             ("any where a == \"x\" | head 1", "|"),
-            ("any where process.code_signature.trusted", "process"),
-            ("any where a == 1 and b", "b"),
             ("any where a[1] == 2", "["),
         ];
         for (q, at) in cases {
