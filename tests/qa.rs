@@ -7,6 +7,11 @@
 //! that file lacks (`file_path`, `key_path`, ...: strings become `text` with a `keyword`
 //! sub-field, whole numbers `long`, as `DocumentParser` maps them), so the rule runs against that
 //! effective mapping, built here the same way.
+//!
+//! The second half runs every query of the suite's `test_extra.toml` (vendored whole, and as JSON
+//! in `extra_queries.json`) over its `extra` index (`extra.data`, `extra.mapping`, plus dynamic
+//! mapping). The queries this engine refuses as `unsupported` (sequences) are counted by reason and
+//! printed, not dropped; every other query must match exactly the suite's ids.
 
 use external_ip_lookup_rule::{Mapping, Rule};
 use serde::Deserialize;
@@ -82,6 +87,33 @@ fn id(e: &Value) -> u64 {
     e["serial_event_id"].as_u64().unwrap()
 }
 
+/// The paths (fast, explained, JSON text, NDJSON scan) whose matched ids are not `expected`, with
+/// the ids each gave.
+fn disagreements(
+    rule: &Rule,
+    events: &[Value],
+    id: fn(&Value) -> u64,
+    expected: &[u64],
+) -> Vec<(&'static str, Vec<u64>)> {
+    let pick = |f: &dyn Fn(&Value) -> bool| events.iter().filter(|e| f(e)).map(id).collect::<Vec<_>>();
+    let ndjson: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let scanned: Vec<u64> = rule
+        .scan_ndjson(ndjson.as_bytes())
+        .matched
+        .iter()
+        .map(|&line| id(&events[line as usize - 1]))
+        .collect();
+    [
+        ("matches", pick(&|e| rule.matches(e))),
+        ("evaluate", pick(&|e| rule.evaluate(e).matched)),
+        ("evaluate_json", pick(&|e| rule.evaluate_json(&e.to_string()).unwrap().matched)),
+        ("scan_ndjson", scanned),
+    ]
+    .into_iter()
+    .filter(|(_, got)| got != expected)
+    .collect()
+}
+
 #[test]
 fn elasticsearch_qa_queries_match_the_suites_event_ids() {
     let (events, mapping, queries) = setup();
@@ -96,38 +128,10 @@ fn elasticsearch_qa_queries_match_the_suites_event_ids() {
                 continue;
             }
         };
-        let mut fast = Vec::new();
-        let mut explained = Vec::new();
-        let mut text = Vec::new();
-        for e in &events {
-            if rule.matches(e) {
-                fast.push(id(e));
-            }
-            if rule.evaluate(e).matched {
-                explained.push(id(e));
-            }
-            if rule.evaluate_json(&e.to_string()).unwrap().matched {
-                text.push(id(e));
-            }
-        }
         let mut expected = q.expected_event_ids.clone();
         expected.sort_unstable();
-        for (path, got) in [("matches", fast), ("evaluate", explained), ("evaluate_json", text)] {
-            if got != expected {
-                failures
-                    .push(format!("{} ({path}): expected {expected:?}, got {got:?}\n  {}", q.name, q.query));
-            }
-        }
-        // The NDJSON scan agrees too.
-        let ndjson: String = events.iter().map(|e| format!("{e}\n")).collect();
-        let scanned: Vec<u64> = rule
-            .scan_ndjson(ndjson.as_bytes())
-            .matched
-            .iter()
-            .map(|&line| id(&events[line as usize - 1]))
-            .collect();
-        if scanned != expected {
-            failures.push(format!("{} (scan_ndjson): expected {expected:?}, got {scanned:?}", q.name));
+        for (path, got) in disagreements(&rule, &events, id, &expected) {
+            failures.push(format!("{} ({path}): expected {expected:?}, got {got:?}\n  {}", q.name, q.query));
         }
     }
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
@@ -142,4 +146,101 @@ fn the_suites_mapping_refuses_unknown_columns() {
     assert_eq!(e.kind().code(), "verification");
     assert!(e.message().contains("`process_name`"), "{e}");
     assert!(Rule::builder().query("process where ?proces_name == null").mapping(mapping).build().is_ok());
+}
+
+// ---- test_extra.toml over the `extra` index ----
+
+/// The `extra` index as the suite loads it (`DataLoader.load(client, TEST_EXTRA_INDEX, ...)`):
+/// `extra.mapping` with its `[runtime_random_keyword_type]` placeholder replaced by `keyword` or
+/// `wildcard` (`DataLoader.getReplacementPatterns`, chosen at random per run there; both are run
+/// here), plus dynamic mapping for the fields it lacks.
+fn extra_setup(keyword_type: &str) -> (Vec<Value>, Mapping) {
+    let events: Vec<Value> = serde_json::from_str(&read("extra.data")).unwrap();
+    let text = read("extra.mapping").replace("[runtime_random_keyword_type]", keyword_type);
+    let mut mapping: Value = serde_json::from_str(&text).unwrap();
+    let props = mapping["properties"].as_object_mut().unwrap();
+    for e in &events {
+        dynamic(props, e.as_object().unwrap());
+    }
+    (events, Mapping::from_value(&mapping).unwrap())
+}
+
+/// The suite's event id in the `extra` index: the `sequence` field, its tiebreaker
+/// (`EqlExtraSpecTestCase.tiebreaker`, read by `BaseEqlSpecTestCase.extractIds`).
+fn extra_id(e: &Value) -> u64 {
+    e["sequence"].as_u64().unwrap()
+}
+
+/// `extra_queries.json` is `test_extra.toml` as it is: the same queries, in order, with the same
+/// names, texts and ids.
+#[test]
+fn extra_queries_json_is_the_vendored_toml() {
+    let toml = read("test_extra.toml");
+    let queries: Queries = serde_json::from_str(&read("extra_queries.json")).unwrap();
+    // Tables start a line; the commented-out one (`#[[queries]]`) is not a query.
+    let toml = format!("\n{toml}");
+    let blocks: Vec<&str> = toml.split("\n[[queries]]\n").skip(1).collect();
+    assert_eq!(blocks.len(), queries.queries.len(), "one JSON query per [[queries]] table");
+    for (q, block) in queries.queries.iter().zip(blocks) {
+        let head = format!("name = \"{}\"\nquery = '''\n{}'''\nexpected_event_ids  = [", q.name, q.query);
+        assert!(block.starts_with(&head), "{}: not the TOML's text", q.name);
+        let ids: Vec<u64> = block[head.len()..]
+            .split(']')
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(ids, q.expected_event_ids, "{}", q.name);
+    }
+}
+
+#[test]
+fn elasticsearch_qa_extra_queries_match_the_suites_event_ids() {
+    let queries: Queries = serde_json::from_str(&read("extra_queries.json")).unwrap();
+    assert_eq!(queries.queries.len(), 40);
+    for keyword_type in ["keyword", "wildcard"] {
+        let (events, mapping) = extra_setup(keyword_type);
+        assert_eq!(events.len(), 23);
+        let mut ran = 0;
+        let mut skipped: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        let mut failures = Vec::new();
+        for q in &queries.queries {
+            let rule = match Rule::builder().query(&q.query).mapping(mapping.clone()).build() {
+                Ok(r) => r,
+                Err(e) if e.kind().code() == "unsupported" => {
+                    skipped.entry(e.message().to_string()).or_default().push(&q.name);
+                    continue;
+                }
+                Err(e) => {
+                    failures.push(format!("{}: does not compile: {e}", q.name));
+                    continue;
+                }
+            };
+            ran += 1;
+            let mut expected = q.expected_event_ids.clone();
+            expected.sort_unstable();
+            for (path, got) in disagreements(&rule, &events, extra_id, &expected) {
+                failures.push(format!(
+                    "{} ({path}, event_type {keyword_type}): expected {expected:?}, got {got:?}\n  {}",
+                    q.name, q.query
+                ));
+            }
+        }
+        let skipped_count: usize = skipped.values().map(Vec::len).sum();
+        println!(
+            "test_extra.toml (event_type {keyword_type}): {ran} ran, {skipped_count} skipped as unsupported"
+        );
+        for (reason, names) in &skipped {
+            println!("  {} skipped: {reason} ({})", names.len(), names.join(", "));
+        }
+        assert_eq!(
+            ran + skipped_count + failures.iter().filter(|f| f.contains("does not compile")).count(),
+            40
+        );
+        assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+        assert!(ran >= 6, "the six single-event queries run");
+    }
 }

@@ -2,8 +2,11 @@
 // Elasticsearch's EQL QA suite through the JS API, as tests/qa.rs runs it in Rust: the vendored
 // single-event queries of test_queries.toml over the endgame-140 data with the suite's mapping
 // (plus Elasticsearch's dynamic mapping for the fields it lacks), each matching exactly the
-// suite's event ids, as JS objects and as JSON text. Also the numbers-as-text promise: an object
-// and JSON.stringify of it get one verdict.
+// suite's event ids, as JS objects and as JSON text. Then every query of test_extra.toml
+// (extra_queries.json) over the suite's `extra` index (extra.data, extra.mapping): the queries
+// the engine refuses as `unsupported` are counted by reason and printed; every other one must
+// match the suite's ids. Also the numbers-as-text promise: an object and JSON.stringify of it get
+// one verdict.
 
 const { describe, test } = require('node:test');
 const fs = require('node:fs');
@@ -38,6 +41,15 @@ function dynamic(props, doc) {
   }
 }
 
+/** The ids of the events `rule` matches, as objects and as JSON text, are the suite's. */
+function assertIds(rule, evs, idOf, expectedIds) {
+  const expected = [...expectedIds].sort((a, b) => a - b);
+  const ids = (pred) => evs.filter(pred).map(idOf);
+  assert.deepEqual(ids((e) => rule.matches(e)), expected, 'matches(object)');
+  assert.deepEqual(ids((e) => rule.evaluate(e).matched), expected, 'evaluate(object)');
+  assert.deepEqual(ids((e) => rule.evaluate(JSON.stringify(e)).matched), expected, 'evaluate(JSON text)');
+}
+
 const mapping = JSON.parse(fs.readFileSync(path.join(dir, 'mapping-default.json'), 'utf8'));
 for (const e of events) dynamic(mapping.properties, e);
 
@@ -45,11 +57,7 @@ describe("Elasticsearch's EQL QA queries", () => {
   for (const q of queries) {
     test(q.name, () => {
       const rule = compileRule({ query: q.query, mapping });
-      const expected = [...q.expected_event_ids].sort((a, b) => a - b);
-      const ids = (pred) => events.filter(pred).map((e) => e.serial_event_id);
-      assert.deepEqual(ids((e) => rule.matches(e)), expected, 'matches(object)');
-      assert.deepEqual(ids((e) => rule.evaluate(e).matched), expected, 'evaluate(object)');
-      assert.deepEqual(ids((e) => rule.evaluate(JSON.stringify(e)).matched), expected, 'evaluate(JSON text)');
+      assertIds(rule, events, (e) => e.serial_event_id, q.expected_event_ids);
     });
   }
 
@@ -62,6 +70,44 @@ describe("Elasticsearch's EQL QA queries", () => {
       return true;
     });
   });
+});
+
+describe("Elasticsearch's EQL QA extra queries (test_extra.toml)", () => {
+  const extraEvents = JSON.parse(fs.readFileSync(path.join(dir, 'extra.data'), 'utf8'));
+  const extra = JSON.parse(fs.readFileSync(path.join(dir, 'extra_queries.json'), 'utf8')).queries;
+  const mappingText = fs.readFileSync(path.join(dir, 'extra.mapping'), 'utf8');
+  // DataLoader replaces the placeholder with keyword or wildcard at random; both are run.
+  for (const keywordType of ['keyword', 'wildcard']) {
+    const extraMapping = JSON.parse(mappingText.replace('[runtime_random_keyword_type]', keywordType));
+    for (const e of extraEvents) dynamic(extraMapping.properties, e);
+    const skipped = new Map();
+    let ran = 0;
+    describe(`event_type mapped as ${keywordType}`, () => {
+      for (const q of extra) {
+        let rule;
+        try {
+          rule = compileRule({ query: q.query, mapping: extraMapping });
+        } catch (e) {
+          if (e.code !== 'unsupported') throw e;
+          const reason = e.message.split('\n')[0].replace(/ at line \d+ column \d+$/, '');
+          skipped.set(reason, [...(skipped.get(reason) ?? []), q.name]);
+          continue;
+        }
+        ran += 1;
+        test(q.name, () => {
+          // The suite's id is the `sequence` field, its tiebreaker (EqlExtraSpecTestCase).
+          assertIds(rule, extraEvents, (e) => e.sequence, q.expected_event_ids);
+        });
+      }
+      test('every query ran or was skipped as unsupported, with its reason', () => {
+        const count = [...skipped.values()].reduce((n, names) => n + names.length, 0);
+        console.log(`test_extra.toml (event_type ${keywordType}): ${ran} ran, ${count} skipped as unsupported`);
+        for (const [reason, names] of skipped) console.log(`  ${names.length} skipped: ${reason} (${names.join(', ')})`);
+        assert.equal(ran + count, extra.length);
+        assert.ok(ran >= 6, 'the six single-event queries run');
+      });
+    });
+  }
 });
 
 describe('numbers as text: an object and its JSON text get one verdict', () => {
