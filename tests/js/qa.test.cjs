@@ -45,9 +45,21 @@ function dynamic(props, doc) {
 function assertIds(rule, evs, idOf, expectedIds) {
   const expected = [...expectedIds].sort((a, b) => a - b);
   const ids = (pred) => evs.filter(pred).map(idOf);
-  assert.deepEqual(ids((e) => rule.matches(e)), expected, 'matches(object)');
-  assert.deepEqual(ids((e) => rule.evaluate(e).matched), expected, 'evaluate(object)');
-  assert.deepEqual(ids((e) => rule.evaluate(JSON.stringify(e)).matched), expected, 'evaluate(JSON text)');
+  assert.deepEqual(
+    ids((e) => rule.matches(e)),
+    expected,
+    'matches(object)',
+  );
+  assert.deepEqual(
+    ids((e) => rule.evaluate(e).matched),
+    expected,
+    'evaluate(object)',
+  );
+  assert.deepEqual(
+    ids((e) => rule.evaluate(JSON.stringify(e)).matched),
+    expected,
+    'evaluate(JSON text)',
+  );
 }
 
 const mapping = JSON.parse(fs.readFileSync(path.join(dir, 'mapping-default.json'), 'utf8'));
@@ -63,12 +75,18 @@ describe("Elasticsearch's EQL QA queries", () => {
 
   test('the mapping as JSON text works alike, and a field it lacks is "Unknown column"', () => {
     const rule = compileRule({ query: 'process where serial_event_id < 4', mapping: JSON.stringify(mapping) });
-    assert.deepEqual(events.filter((e) => rule.matches(e)).map((e) => e.serial_event_id), [1, 2, 3]);
-    assert.throws(() => compileRule({ query: 'process where serial_event_idd < 4', mapping }), (e) => {
-      assert.equal(e.code, 'verification');
-      assert.match(e.message, /did you mean `serial_event_id`/);
-      return true;
-    });
+    assert.deepEqual(
+      events.filter((e) => rule.matches(e)).map((e) => e.serial_event_id),
+      [1, 2, 3],
+    );
+    assert.throws(
+      () => compileRule({ query: 'process where serial_event_idd < 4', mapping }),
+      (e) => {
+        assert.equal(e.code, 'verification');
+        assert.match(e.message, /did you mean `serial_event_id`/);
+        return true;
+      },
+    );
   });
 });
 
