@@ -622,7 +622,7 @@ impl Compiler<'_> {
             Op::Ge => Some(Cmp::Ge),
             _ => None,
         };
-        let typed_eq = ty != FieldType::Keyword
+        let typed_eq = !ty.is_text()
             && matches!(p.op, Op::Eq | Op::NotEq | Op::In | Op::NotIn | Op::Colon | Op::CidrMatch);
         let (negated, test) = match p.op {
             _ if exists => (p.op != Op::NotEq, Test::Exists),
@@ -730,7 +730,7 @@ impl Compiler<'_> {
             Op::StartsWith { .. } | Op::EndsWith { .. } | Op::StringContains { .. }
         ) || (p.op == Op::Colon
             && p.values.iter().any(|l| matches!(&l.value, LiteralValue::Str(s) if s.contains(['*', '?']))));
-        if string_only && ty != FieldType::Keyword {
+        if string_only && !ty.is_text() {
             return at(
                 format!("`{}` works on keyword fields; `{}` is a {}", p.op.as_str(), p.field, ty.name()),
                 p.field_span,
@@ -748,7 +748,7 @@ impl Compiler<'_> {
             let mapped = self.mapping.get(&p.field).is_some();
             let want = match ty {
                 _ if !mapped => None,
-                FieldType::Keyword | FieldType::Ip => Some("keyword"),
+                FieldType::Keyword | FieldType::Version | FieldType::Ip => Some("keyword"),
                 FieldType::Integer { .. } | FieldType::Float { .. } => Some("number"),
                 FieldType::Boolean => Some("boolean"),
                 _ => None,
@@ -802,6 +802,7 @@ impl Compiler<'_> {
                     .or_else(|| text.parse::<f64>().ok().map(Typed::Float)),
                 (FieldType::Boolean, LiteralValue::Number(_)) => None,
                 (FieldType::Keyword, _) => Some(Typed::Text(text.to_string())),
+                (FieldType::Version, _) => types::encode_version(text).map(Typed::Version),
                 _ => types::read(ty, text),
             };
             let Some(v) = v else {

@@ -32,6 +32,8 @@ pub(crate) enum FieldType {
     Ip,
     /// `boolean`.
     Boolean,
+    /// `version`: text for equality and patterns, software-version order for ranges.
+    Version,
     /// Anything EQL cannot compare (`text` without a keyword, `geo_point`, objects...).
     Other,
 }
@@ -47,14 +49,22 @@ impl FieldType {
             FieldType::Date { nanos: true } => "date_nanos",
             FieldType::Ip => "ip",
             FieldType::Boolean => "boolean",
+            FieldType::Version => "version",
             FieldType::Other => "unsupported",
         }
+    }
+
+    /// Whether values compare as text for equality, lists and patterns (keywords and versions:
+    /// a version's encoding is one-to-one, so its terms are its text).
+    pub(crate) fn is_text(self) -> bool {
+        matches!(self, FieldType::Keyword | FieldType::Version)
     }
 
     fn parse(name: &str) -> FieldType {
         let int = |min: i128, max: i128| FieldType::Integer { min, max };
         match name {
-            "keyword" | "constant_keyword" | "wildcard" | "match_only_text" | "version" => FieldType::Keyword,
+            "keyword" | "constant_keyword" | "wildcard" | "match_only_text" => FieldType::Keyword,
+            "version" => FieldType::Version,
             "long" => int(i64::MIN.into(), i64::MAX.into()),
             "integer" => int(i32::MIN.into(), i32::MAX.into()),
             "short" => int(i16::MIN.into(), i16::MAX.into()),

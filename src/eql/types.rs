@@ -21,6 +21,8 @@ pub(crate) enum Typed {
     Ip([u8; 16], u8),
     Bool(bool),
     Text(String),
+    /// A `version` value as Elasticsearch encodes it to sort ([`encode_version`]).
+    Version(Vec<u8>),
 }
 
 impl Typed {
@@ -35,6 +37,7 @@ impl Typed {
             (Typed::Ip(a, _), Typed::Ip(b, _)) => Some(a.cmp(b)),
             (Typed::Bool(a), Typed::Bool(b)) => Some(a.cmp(b)),
             (Typed::Text(a), Typed::Text(b)) => Some(a.as_str().cmp(b.as_str())),
+            (Typed::Version(a), Typed::Version(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
@@ -78,6 +81,7 @@ pub(crate) fn read(ty: FieldType, text: &str) -> Option<Typed> {
         }
         FieldType::Date { nanos } => parse_date(text, nanos).map(Typed::Instant),
         FieldType::Ip => parse_ip(text).map(|a| Typed::Ip(a, 128)),
+        FieldType::Version => encode_version(text).map(Typed::Version),
         FieldType::Boolean => match text {
             "true" => Some(Typed::Bool(true)),
             // BooleanFieldMapper: false, "false" and "" are false.
@@ -85,6 +89,79 @@ pub(crate) fn read(ty: FieldType, text: &str) -> Option<Typed> {
             _ => None,
         },
     }
+}
+
+/// A `version` field's value in the byte order Elasticsearch sorts and ranges it by (x-pack
+/// `versionfield` `VersionEncoder.encodeVersion`, compared as unsigned bytes like Lucene's
+/// `BytesRef`): for a legal version (relaxed semver: `1.2`, `1.2.3.4`, `-pre.release`,
+/// `+build`) each run of digits is `0x01`, its length with the top bit set, then the digits, so
+/// that numbers compare numerically; then `0x02 '-'` and the pre-release identifiers (numeric
+/// ones encoded as numbers, so they sort before alphanumeric ones), or `0x03` when there is none
+/// (a pre-release sorts before its release); then the build suffix as text. An illegal version
+/// (`bad`) is its text, which sorts after every legal one; the empty string is `0x03`. `None`: a
+/// run of 128 or more digits, which Elasticsearch refuses.
+pub(crate) fn encode_version(text: &str) -> Option<Vec<u8>> {
+    // `VersionParts.ofVersion`: the build suffix from the first `+`, then the pre-release from
+    // the first `-`, each only past the first character.
+    fn suffix(s: &str, sep: char) -> (&str, Option<&str>) {
+        match s.find(sep) {
+            Some(i) if i > 0 => (&s[..i], Some(&s[i..])),
+            _ => (s, None),
+        }
+    }
+    let (rest, build) = suffix(text, '+');
+    let (main, pre) = suffix(rest, '-');
+    let alnum = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let number = |id: &str| {
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && (id == "0" || !id.starts_with('0'))
+    };
+    let legal = main.split('.').all(number)
+        && pre.is_none_or(|p| {
+            p[1..].split('.').all(|id| number(id) || (alnum(id) && !id.bytes().all(|b| b.is_ascii_digit())))
+        })
+        && build.is_none_or(|b| b[1..].split('.').all(alnum));
+    if !legal {
+        return Some(if text.is_empty() { vec![0x03] } else { text.as_bytes().to_vec() });
+    }
+    fn digit_groups(s: &str, out: &mut Vec<u8>) -> Option<()> {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_digit() {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let len = u8::try_from(i - start).ok().filter(|&n| n < 128)?;
+                out.extend([0x01, len | 0x80]);
+                out.extend(&bytes[start..i]);
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        Some(())
+    }
+    let mut out = Vec::with_capacity(text.len() + 8);
+    digit_groups(main, &mut out)?;
+    match pre {
+        Some(p) => {
+            out.extend([0x02, b'-']);
+            for (i, id) in p[1..].split('.').enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                if id.bytes().all(|b| b.is_ascii_digit()) {
+                    digit_groups(id, &mut out)?;
+                } else {
+                    out.extend(id.as_bytes());
+                }
+            }
+        }
+        None => out.push(0x03),
+    }
+    out.extend(build.unwrap_or("").as_bytes());
+    Some(out)
 }
 
 /// `text` when it is a JSON-style number (Java's parser takes no `inf`, `nan` or `_`).
@@ -321,6 +398,51 @@ mod tests {
     }
 
     const LONG: FieldType = FieldType::Integer { min: i64::MIN as i128, max: i64::MAX as i128 };
+
+    #[test]
+    fn versions_sort_as_elasticsearch_sorts_them() {
+        // semver.org's precedence example, then the relaxed forms and the QA suite's values
+        // (test_extra.toml sequenceWithVersionRangeCheck*: 1.2.4-SNAPSHOT < 1.2.4 < 1.5.0 <
+        // 1.11.3, and the illegal `bad` after them all).
+        let ordered = [
+            "1.0.0-1",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "1.0.0+build.1",
+            "1.2",
+            "1.2.0",
+            "1.2.4-SNAPSHOT",
+            "1.2.4",
+            "1.5.0",
+            "1.11.3",
+            "2.0.0.1",
+            "10.0.0",
+            "",
+            "01.2.3",
+            "1.0.0-01",
+            "bad",
+        ];
+        let enc: Vec<Vec<u8>> = ordered.iter().map(|v| encode_version(v).unwrap()).collect();
+        for i in 1..enc.len() {
+            assert!(enc[i - 1] < enc[i], "{:?} < {:?}", ordered[i - 1], ordered[i]);
+        }
+        // One-to-one: equal encodings are equal texts.
+        assert_eq!(encode_version("1.2.4"), encode_version("1.2.4"));
+        assert_ne!(encode_version("1.2.4"), encode_version("1.2.4+x"));
+        // A run of 128 digits is refused (VersionEncoder.prefixDigitGroupsWithLength).
+        assert!(encode_version(&format!("1.{}", "9".repeat(128))).is_none());
+        assert!(encode_version(&format!("1.{}", "9".repeat(127))).is_some());
+        assert!(
+            read(FieldType::Version, "1.11.3").unwrap().compare(&read(FieldType::Version, "1.5.0").unwrap())
+                == Some(Ordering::Greater)
+        );
+    }
 
     #[test]
     fn longs_are_coerced() {
