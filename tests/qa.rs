@@ -40,10 +40,15 @@ fn read(name: &str) -> String {
 fn dynamic(props: &mut Map<String, Value>, doc: &Map<String, Value>) {
     for (k, v) in doc {
         if props.contains_key(k) {
-            if let (Some(Value::Object(sub)), Value::Object(d)) =
-                (props.get_mut(k).and_then(|p| p.get_mut("properties")), v)
-            {
-                dynamic(sub, d);
+            if let Some(Value::Object(sub)) = props.get_mut(k).and_then(|p| p.get_mut("properties")) {
+                let docs: Vec<&Map<String, Value>> = match v {
+                    Value::Object(d) => vec![d],
+                    Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
+                    _ => Vec::new(),
+                };
+                for d in docs {
+                    dynamic(sub, d);
+                }
             }
             continue;
         }
@@ -54,11 +59,25 @@ fn dynamic(props: &mut Map<String, Value>, doc: &Map<String, Value>) {
             Value::Number(n) if n.is_i64() || n.is_u64() => json!({"type": "long"}),
             Value::Number(_) => json!({"type": "float"}),
             Value::Bool(_) => json!({"type": "boolean"}),
+            // An array is mapped by its first non-null value; an empty or all-null one adds no
+            // field (Elasticsearch's dynamic field mapping table).
             Value::Array(a) => match a.iter().find(|x| !x.is_null()) {
-                Some(Value::String(_)) => json!({"type": "text", "fields": {"keyword": {"type": "keyword"}}}),
-                Some(Value::Number(_)) => json!({"type": "long"}),
-                Some(Value::Object(_)) | None => json!({"properties": {}}),
-                Some(_) => json!({"type": "keyword"}),
+                None => continue,
+                Some(Value::Object(_)) => {
+                    let mut sub = Map::new();
+                    for d in a.iter().filter_map(Value::as_object) {
+                        dynamic(&mut sub, d);
+                    }
+                    json!({ "properties": sub })
+                }
+                Some(first) => {
+                    let mut one = Map::new();
+                    dynamic(&mut one, &Map::from_iter([(k.clone(), first.clone())]));
+                    match one.remove(k) {
+                        Some(ty) => ty,
+                        None => continue,
+                    }
+                }
             },
             Value::Object(d) => {
                 let mut sub = Map::new();

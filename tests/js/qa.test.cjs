@@ -22,21 +22,20 @@ const { queries } = JSON.parse(fs.readFileSync(path.join(dir, 'queries.json'), '
 /** Elasticsearch's dynamic mapping of the fields `props` lacks (strings: text + keyword). */
 function dynamic(props, doc) {
   for (const [k, v] of Object.entries(doc)) {
+    const objects = (Array.isArray(v) ? v : [v]).filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
     if (k in props) {
-      if (props[k].properties && v && typeof v === 'object' && !Array.isArray(v)) dynamic(props[k].properties, v);
+      if (props[k].properties) for (const d of objects) dynamic(props[k].properties, d);
       continue;
     }
+    // An array is mapped by its first non-null value; null, [] and [null] add no field.
     const first = Array.isArray(v) ? v.find((x) => x !== null) : v;
-    if (first === null || first === undefined) {
-      if (Array.isArray(v)) props[k] = { properties: {} };
-      continue;
-    }
+    if (first === null || first === undefined) continue;
     if (typeof first === 'string') props[k] = { type: 'text', fields: { keyword: { type: 'keyword' } } };
     else if (typeof first === 'number') props[k] = { type: Number.isInteger(first) ? 'long' : 'float' };
     else if (typeof first === 'boolean') props[k] = { type: 'boolean' };
     else {
       props[k] = { properties: {} };
-      if (!Array.isArray(v)) dynamic(props[k].properties, v);
+      for (const d of objects) dynamic(props[k].properties, d);
     }
   }
 }
