@@ -39,7 +39,6 @@ const MAX_DEPTH: usize = 127;
 /// escape it is `Unsure` anyway.
 const RAW_VALUE_KEY: &[u8] = b"$serde_json::private::RawValue";
 
-#[cfg(target_arch = "x86_64")]
 mod blocks;
 mod walk;
 
@@ -52,16 +51,26 @@ pub fn check_object(b: &[u8]) -> Check {
     {
         if has_avx2() {
             // SAFETY: has_avx2 says the CPU supports AVX2, PCLMULQDQ, BMI1 and BMI2.
-            unsafe { blocks::check_avx2(b) }
+            unsafe { blocks::x86::check_avx2(b) }
         } else {
-            blocks::check_sse2(b)
+            blocks::x86::check_sse2(b)
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    walk::check_object(b)
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        blocks::wasm::check_simd128(b)
+    }
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+    {
+        FALLBACK(b)
+    }
 }
 
-/// Whether the CPU has what [`blocks::check_avx2`] needs, detected once.
+/// The check on targets without a SIMD classifier.
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+const FALLBACK: fn(&[u8]) -> Check = blocks::check_portable;
+
+/// Whether the CPU has what [`blocks::x86::check_avx2`] needs, detected once.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn has_avx2() -> bool {
@@ -70,7 +79,7 @@ fn has_avx2() -> bool {
     static DETECTED: AtomicU8 = AtomicU8::new(0);
     match DETECTED.load(Ordering::Relaxed) {
         0 => {
-            let yes = blocks::has_avx2();
+            let yes = blocks::x86::has_avx2();
             DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
             yes
         }
@@ -83,10 +92,14 @@ fn has_avx2() -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Variant {
     Walk,
+    /// The block scanner with the portable classifier.
+    Portable,
     #[cfg(target_arch = "x86_64")]
     Sse2,
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128,
 }
 
 /// The check by `variant`; panics if the CPU cannot run it.
@@ -94,14 +107,17 @@ enum Variant {
 fn check_object_with(variant: Variant, b: &[u8]) -> Check {
     match variant {
         Variant::Walk => walk::check_object(b),
+        Variant::Portable => blocks::check_portable(b),
         #[cfg(target_arch = "x86_64")]
-        Variant::Sse2 => blocks::check_sse2(b),
+        Variant::Sse2 => blocks::x86::check_sse2(b),
         #[cfg(target_arch = "x86_64")]
         Variant::Avx2 => {
-            assert!(blocks::has_avx2(), "no AVX2, PCLMULQDQ, BMI1 or BMI2 here");
+            assert!(blocks::x86::has_avx2(), "no AVX2, PCLMULQDQ, BMI1 or BMI2 here");
             // SAFETY: the CPU has the features (asserted just above).
-            unsafe { blocks::check_avx2(b) }
+            unsafe { blocks::x86::check_avx2(b) }
         }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Variant::Simd128 => blocks::wasm::check_simd128(b),
     }
 }
 
@@ -109,16 +125,18 @@ fn check_object_with(variant: Variant, b: &[u8]) -> Check {
 #[cfg(test)]
 fn variants() -> Vec<Variant> {
     #[allow(unused_mut)]
-    let mut out = vec![Variant::Walk];
+    let mut out = vec![Variant::Walk, Variant::Portable];
     #[cfg(target_arch = "x86_64")]
     {
         out.push(Variant::Sse2);
-        if blocks::has_avx2() {
+        if blocks::x86::has_avx2() {
             out.push(Variant::Avx2);
         } else {
             eprintln!("no AVX2, PCLMULQDQ, BMI1 or BMI2 here: the AVX2 variant is not tested");
         }
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    out.push(Variant::Simd128);
     out
 }
 
@@ -132,10 +150,12 @@ mod tests {
         matches!(serde_json::from_slice::<Value>(line), Ok(Value::Object(_)))
     }
 
-    /// Every variant answers as serde_json does, or is unsure; and the block scanner is at least
-    /// as sure as the walk only where the walk is unsure.
+    /// Every variant answers as serde_json does, or is unsure; the block scanner is at least as
+    /// sure as the walk only where the walk is unsure; and the block scanner answers the same with
+    /// every classifier (the portable one and each SIMD one).
     fn agrees(line: &[u8]) {
         let walk = walk::check_object(line);
+        let portable = blocks::check_portable(line);
         for variant in variants() {
             let c = check_object_with(variant, line);
             if c != Check::Unsure {
@@ -152,6 +172,9 @@ mod tests {
                     "{variant:?} {c:?}, walk {walk:?}: {:?}",
                     String::from_utf8_lossy(line)
                 );
+            }
+            if variant != Variant::Walk {
+                assert_eq!(c, portable, "{variant:?} and Portable: {:?}", String::from_utf8_lossy(line));
             }
         }
     }
