@@ -18,11 +18,11 @@
 //! serde_json meets too, wherever it stops first.
 //!
 //! Everything here but the classification of a block is architecture-neutral: one driver
-//! ([`run`]), generic over a [`Simd`] classifier. The classifiers: [`Portable`] (eight bytes at a
-//! time in a `u64`, any target), `x86::Sse2` (the x86_64 baseline), `x86::Avx2` (with
-//! carry-less multiplication, detected at run time) and `wasm::Simd128` (WebAssembly SIMD, when
-//! the module is built with `+simd128`). They give the same masks, so every ISA gives the same
-//! answers (tested against each other and against the walk).
+//! ([`run`]), generic over a [`Simd`] classifier: `x86::Sse2` (the x86_64 baseline), `x86::Avx2`
+//! (with carry-less multiplication, detected at run time), `wasm::Simd128` (WebAssembly SIMD,
+//! when the module is built with `+simd128`) and, in the tests, `Portable` (eight bytes at a time
+//! in a `u64`). They give the same masks, so every ISA gives the same answers: the tests hold
+//! each classifier to a byte-by-byte reference and every variant's answer to the portable one's.
 
 use super::walk::{literal, number};
 use super::{Check, MAX_DEPTH, RAW_VALUE_KEY};
@@ -52,6 +52,7 @@ struct Classes {
     dollar: u64,
 }
 
+#[cfg(any(target_arch = "x86_64", test))]
 impl Classes {
     /// Adds the masks of a part of the block (in the order of the fields) that starts at byte
     /// `shift`.
@@ -69,12 +70,15 @@ impl Classes {
 }
 
 /// What one instruction set provides to the generic scanner.
-trait Simd {
+trait Simd: Sized {
+    /// What the classifier keeps for a whole line (made once per line, not per block).
+    fn new() -> Self;
+
     /// Classifies the 64 bytes of `block`.
     ///
     /// # Safety
     /// The CPU must support the instruction set.
-    unsafe fn classify(block: &[u8; 64]) -> Classes;
+    unsafe fn classify(&self, block: &[u8; 64]) -> Classes;
 
     /// Bit `i` of the result is the xor of bits `0..=i` of `x`.
     ///
@@ -100,17 +104,12 @@ trait Simd {
 }
 
 /// Any target: each class eight bytes at a time in a `u64` (SWAR), one bit per byte gathered with
-/// a multiplication. Where a SIMD classifier runs, only the tests use it.
-#[cfg_attr(
-    any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")),
-    allow(dead_code)
-)]
+/// a multiplication. The scalar reference the SIMD classifiers are tested against, through the
+/// same driver. Not the fall-back where none runs: the walk is faster (see the parent module).
+#[cfg(test)]
 pub(super) struct Portable;
 
-#[cfg_attr(
-    any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")),
-    allow(dead_code)
-)]
+#[cfg(test)]
 impl Portable {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
@@ -130,9 +129,15 @@ impl Portable {
     }
 }
 
+#[cfg(test)]
 impl Simd for Portable {
     #[inline(always)]
-    unsafe fn classify(block: &[u8; 64]) -> Classes {
+    fn new() -> Portable {
+        Portable
+    }
+
+    #[inline(always)]
+    unsafe fn classify(&self, block: &[u8; 64]) -> Classes {
         let mut c = Classes::default();
         for (k, word) in block.chunks_exact(8).enumerate() {
             let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
@@ -393,9 +398,15 @@ impl Scanner {
     /// # Safety
     /// The CPU must support `S`'s instruction set.
     #[inline(always)]
-    unsafe fn block<S: Simd>(&mut self, b: &[u8], offset: usize, block: &[u8; 64]) -> Result<u64, Check> {
+    unsafe fn block<S: Simd>(
+        &mut self,
+        simd: &S,
+        b: &[u8],
+        offset: usize,
+        block: &[u8; 64],
+    ) -> Result<u64, Check> {
         // SAFETY: the caller guarantees the instruction set.
-        let c = unsafe { S::opaque(S::classify(block)) };
+        let c = unsafe { S::opaque(simd.classify(block)) };
         let escaped = self.escapes.next(c.backslash);
         let quote = c.quote & !escaped;
         // SAFETY: as above.
@@ -465,7 +476,7 @@ impl Scanner {
 unsafe fn run<S: Simd>(b: &[u8]) -> Check {
     let mut scanner = Scanner::new();
     // SAFETY: the caller guarantees the instruction set.
-    match unsafe { scan::<S>(&mut scanner, b) } {
+    match unsafe { scan(&mut scanner, &S::new(), b) } {
         Ok(()) => scanner.finish(b),
         Err(c) => c,
     }
@@ -480,7 +491,7 @@ unsafe fn run<S: Simd>(b: &[u8]) -> Check {
 /// # Safety
 /// The CPU must support `S`'s instruction set.
 #[inline(always)]
-unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
+unsafe fn scan<S: Simd>(scanner: &mut Scanner, simd: &S, b: &[u8]) -> Result<(), Check> {
     let mut padded = [b' '; 64];
     let mut chunks = b.chunks_exact(64);
     let mut offset = 0;
@@ -488,7 +499,7 @@ unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
     for chunk in &mut chunks {
         let block: &[u8; 64] = chunk.try_into().expect("64 bytes");
         // SAFETY: the caller guarantees the instruction set.
-        let tokens = unsafe { scanner.block::<S>(b, offset, block) }?;
+        let tokens = unsafe { scanner.block(simd, b, offset, block) }?;
         if let Some((tokens, block)) = pending {
             scanner.parser.tokens(tokens, block)?;
         }
@@ -499,7 +510,7 @@ unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
     if !rest.is_empty() {
         padded[..rest.len()].copy_from_slice(rest);
         // SAFETY: as above.
-        let tokens = unsafe { scanner.block::<S>(b, offset, &padded) }?;
+        let tokens = unsafe { scanner.block(simd, b, offset, &padded) }?;
         if let Some((tokens, block)) = pending {
             scanner.parser.tokens(tokens, block)?;
         }
@@ -512,10 +523,7 @@ unsafe fn scan<S: Simd>(scanner: &mut Scanner, b: &[u8]) -> Result<(), Check> {
 }
 
 /// The check with the portable classifier.
-#[cfg_attr(
-    any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")),
-    allow(dead_code)
-)]
+#[cfg(test)]
 pub(super) fn check_portable(b: &[u8]) -> Check {
     // SAFETY: plain integer code.
     unsafe { run::<Portable>(b) }
@@ -589,11 +597,11 @@ mod tests {
     fn classifiers() -> Vec<(&'static str, bool, fn(&[u8; 64]) -> Classes)> {
         // SAFETY: plain integer code.
         let mut out: Vec<(&'static str, bool, fn(&[u8; 64]) -> Classes)> =
-            vec![("portable", false, |b| unsafe { Portable::classify(b) })];
+            vec![("portable", false, |b| unsafe { Portable.classify(b) })];
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: SSE2 is in the x86_64 baseline.
-            out.push(("sse2", false, |b| unsafe { x86::Sse2::classify(b) }));
+            out.push(("sse2", false, |b| unsafe { x86::Sse2.classify(b) }));
             if x86::has_avx2() {
                 // SAFETY: checked just above.
                 out.push(("avx2", true, |b| unsafe { x86_tests::classify_avx2(b) }));
@@ -637,7 +645,7 @@ mod tests {
         #[target_feature(enable = "avx2")]
         pub(super) unsafe fn classify_avx2(block: &[u8; 64]) -> Classes {
             // SAFETY: the caller checked the features.
-            unsafe { Avx2::classify(block) }
+            unsafe { Avx2.classify(block) }
         }
 
         #[target_feature(enable = "avx2,pclmulqdq")]

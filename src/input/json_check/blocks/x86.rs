@@ -34,7 +34,12 @@ pub(super) struct Sse2;
 
 impl Simd for Sse2 {
     #[inline(always)]
-    unsafe fn classify(block: &[u8; 64]) -> Classes {
+    fn new() -> Sse2 {
+        Sse2
+    }
+
+    #[inline(always)]
+    unsafe fn classify(&self, block: &[u8; 64]) -> Classes {
         let mut c = Classes::default();
         for k in 0..4 {
             // SAFETY: each load reads 16 of the block's 64 bytes, and SSE2 is in the x86_64
@@ -83,7 +88,12 @@ pub(super) struct Avx2;
 
 impl Simd for Avx2 {
     #[inline(always)]
-    unsafe fn classify(block: &[u8; 64]) -> Classes {
+    fn new() -> Avx2 {
+        Avx2
+    }
+
+    #[inline(always)]
+    unsafe fn classify(&self, block: &[u8; 64]) -> Classes {
         let mut c = Classes::default();
         for k in 0..2 {
             // SAFETY: each load reads 32 of the block's 64 bytes; the caller guarantees AVX2.
