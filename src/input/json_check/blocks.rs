@@ -592,12 +592,14 @@ mod tests {
         prop_oneof![any::<u8>(), proptest::sample::select(&b"{}[]:,\" \t\r\n\\$\x0c\x1a\x7b\x5b"[..])]
     }
 
-    /// Every classifier this CPU runs, by name, with whether it may mark 0x0C and 0x1A
-    /// structural (see [`Classes::structural`]).
-    fn classifiers() -> Vec<(&'static str, bool, fn(&[u8; 64]) -> Classes)> {
+    /// A classifier by name, with whether it may mark 0x0C and 0x1A structural (see
+    /// [`Classes::structural`]).
+    type Classifier = (&'static str, bool, fn(&[u8; 64]) -> Classes);
+
+    /// Every classifier this CPU runs.
+    fn classifiers() -> Vec<Classifier> {
         // SAFETY: plain integer code.
-        let mut out: Vec<(&'static str, bool, fn(&[u8; 64]) -> Classes)> =
-            vec![("portable", false, |b| unsafe { Portable.classify(b) })];
+        let mut out: Vec<Classifier> = vec![("portable", false, |b| unsafe { Portable.classify(b) })];
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: SSE2 is in the x86_64 baseline.
