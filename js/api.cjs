@@ -240,8 +240,13 @@ const REORDER_EVERY = 4096;
 class Prefilter {
   constructor(list, maxDepth) {
     this.maxDepth = maxDepth;
-    this.checks = list.map((c) => ({ path: fieldPath(c.field), test: makeTest(c), ruledOut: 0 }));
-    this.checks = this.checks.filter((c) => c.test !== null);
+    this.checks = [];
+    for (const c of list) {
+      const test = makeTest(c);
+      if (test === null) continue;
+      const path = fieldPath(c.field);
+      this.checks.push({ path, test, fast: fastCheck(path, test, maxDepth), ruledOut: 0 });
+    }
     this.seen = 0;
   }
 
@@ -249,10 +254,13 @@ class Prefilter {
   mayMatch(event) {
     const checks = this.checks;
     if (checks.length === 0) return true;
-    const source = hitSource(event);
+    // Most events are not hits: one read says so (an inherited `_source` is read as none, below).
+    const source = event._source === undefined ? event : hitSource(event);
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];
-      if (!visitField(source, c.path, c.test, this.maxDepth)) {
+      let may = c.fast === undefined ? undefined : c.fast(source);
+      if (may === undefined) may = visitField(source, c.path, c.test, this.maxDepth);
+      if (!may) {
         c.ruledOut++;
         if (++this.seen >= REORDER_EVERY) this.reorder();
         return false;
@@ -267,6 +275,68 @@ class Prefilter {
     for (const c of this.checks) c.ruledOut >>= 1;
     this.seen = 0;
   }
+}
+
+/**
+ * The common shape of an event, decided with a few property reads and no recursion: the field's
+ * path as nested objects (`{"event":{"action":...}}`), its value a string, null or absent, or an
+ * array of strings and nulls. Returns whether a value may pass `test`, or undefined for anything
+ * else (a dotted key such as `"event.action"` on the way, an array on the way, a number, a
+ * boolean, an object where the value is expected, a bad array), which `visitField` then decides.
+ * Each check has its own closure and its keys are fixed, so V8's property caches see one key per
+ * read, and reading one field costs what `event.event.action` costs in plain JS.
+ *
+ * Reading with `obj[key]` instead of `Object.hasOwn` first is sound for a necessary condition: a
+ * key that is not an own property reads as undefined, or as an inherited value, which can only add
+ * values, never hide the event's own; so "no value passes" here means none passes in the engine.
+ * Paths of one to three segments (every field of the published rules); others take visitField.
+ */
+function fastCheck(p, test, maxDepth) {
+  // The values of an array sit one level below its key: the deepest read is at depth n + 1.
+  if (p.n > 3 || maxDepth < p.n + 1) return undefined;
+  const leaf = (v) => {
+    if (typeof v === 'string') return test(v);
+    if (v === undefined || v === null) return false;
+    if (!Array.isArray(v)) return undefined;
+    const len = v.length;
+    if (!(Number.isInteger(len) && len <= MAX_ELEMENTS)) return undefined;
+    for (let i = 0; i < len; i++) {
+      const e = v[i];
+      if (typeof e === 'string') {
+        if (test(e)) return true;
+      } else if (e !== undefined && e !== null) {
+        return undefined;
+      }
+    }
+    return false;
+  };
+  // An intermediate node: undefined for "ask visitField", null for "no value below", else the object.
+  const step = (o) => {
+    if (o === undefined || o === null) return null;
+    if (typeof o !== 'object') return null;
+    return Array.isArray(o) ? undefined : o;
+  };
+  const none = (v) => v === undefined || v === null;
+  const [k0, k01, k012] = p.keys[0];
+  if (p.n === 1) return (src) => leaf(src[k0]);
+  if (p.n === 2) {
+    const k1 = p.keys[1][1];
+    return (src) => {
+      if (!none(src[k01])) return undefined;
+      const o = step(src[k0]);
+      return o === null ? false : o === undefined ? undefined : leaf(o[k1]);
+    };
+  }
+  const [, k1, k12] = p.keys[1];
+  const k2 = p.keys[2][2];
+  return (src) => {
+    if (!none(src[k012]) || !none(src[k01])) return undefined;
+    const o = step(src[k0]);
+    if (o === null) return false;
+    if (o === undefined || !none(o[k12])) return undefined;
+    const o1 = step(o[k1]);
+    return o1 === null ? false : o1 === undefined ? undefined : leaf(o1[k2]);
+  };
 }
 
 /** The visitor of one check: true for a value that may pass (or one not read), or null for none. */
