@@ -254,8 +254,7 @@ class Prefilter {
   mayMatch(event) {
     const checks = this.checks;
     if (checks.length === 0) return true;
-    // Most events are not hits: one read says so (an inherited `_source` is read as none, below).
-    const source = event._source === undefined ? event : hitSource(event);
+    const source = hitSource(event);
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];
       let may = c.fast === undefined ? undefined : c.fast(source);
@@ -285,11 +284,9 @@ class Prefilter {
  * boolean, an object where the value is expected, a bad array), which `visitField` then decides.
  * Each check has its own closure and its keys are fixed, so V8's property caches see one key per
  * read, and reading one field costs what `event.event.action` costs in plain JS.
- *
- * Reading with `obj[key]` instead of `Object.hasOwn` first is sound for a necessary condition: a
- * key that is not an own property reads as undefined, or as an inherited value, which can only add
- * values, never hide the event's own; so "no value passes" here means none passes in the engine.
- * Paths of one to three segments (every field of the published rules); others take visitField.
+ * Each key is read as the engine reads it, `Object.hasOwn` then the value (so a Proxy trap or a
+ * getter that throws throws here too, as it would in the engine). Paths of one to three segments
+ * (every field of the published rules); others take visitField.
  */
 function fastCheck(p, test, maxDepth) {
   // The values of an array sit one level below its key: the deepest read is at depth n + 1.
@@ -299,7 +296,7 @@ function fastCheck(p, test, maxDepth) {
     if (v === undefined || v === null) return false;
     if (!Array.isArray(v)) return undefined;
     const len = v.length;
-    if (!(Number.isInteger(len) && len <= MAX_ELEMENTS)) return undefined;
+    if (!(Number.isInteger(len) && len >= 0 && len <= MAX_ELEMENTS)) return undefined;
     for (let i = 0; i < len; i++) {
       const e = v[i];
       if (typeof e === 'string') {
@@ -316,26 +313,28 @@ function fastCheck(p, test, maxDepth) {
     if (typeof o !== 'object') return null;
     return Array.isArray(o) ? undefined : o;
   };
+  // The own property `k` of `o`, or undefined.
+  const own = (o, k) => (Object.hasOwn(o, k) ? o[k] : undefined);
   const none = (v) => v === undefined || v === null;
   const [k0, k01, k012] = p.keys[0];
-  if (p.n === 1) return (src) => leaf(src[k0]);
+  if (p.n === 1) return (src) => leaf(own(src, k0));
   if (p.n === 2) {
     const k1 = p.keys[1][1];
     return (src) => {
-      if (!none(src[k01])) return undefined;
-      const o = step(src[k0]);
-      return o === null ? false : o === undefined ? undefined : leaf(o[k1]);
+      if (!none(own(src, k01))) return undefined;
+      const o = step(own(src, k0));
+      return o === null ? false : o === undefined ? undefined : leaf(own(o, k1));
     };
   }
   const [, k1, k12] = p.keys[1];
   const k2 = p.keys[2][2];
   return (src) => {
-    if (!none(src[k012]) || !none(src[k01])) return undefined;
-    const o = step(src[k0]);
+    if (!none(own(src, k012)) || !none(own(src, k01))) return undefined;
+    const o = step(own(src, k0));
     if (o === null) return false;
-    if (o === undefined || !none(o[k12])) return undefined;
-    const o1 = step(o[k1]);
-    return o1 === null ? false : o1 === undefined ? undefined : leaf(o1[k2]);
+    if (o === undefined || !none(own(o, k12))) return undefined;
+    const o1 = step(own(o, k1));
+    return o1 === null ? false : o1 === undefined ? undefined : leaf(own(o1, k2));
   };
 }
 
