@@ -1,9 +1,10 @@
 //! Scanning NDJSON bytes: every line is counted as matched, not matched or rejected with a reason.
 //!
 //! Most events in a real stream are not DNS lookups. Before a line is parsed into a tree, it is
-//! checked for the exact terms the query requires (`"network"`, `"dns"`, `"lookup_requested"`):
-//! a document that matches holds each term as a value, so its JSON text contains the term's bytes,
-//! unless the text spells it with `\u` escapes; a line with no such term and no `\u` cannot match.
+//! checked for the exact terms the query requires (`"network"`, `"dns"`, `"lookup_requested"`)
+//! and for the literal runs of its required wildcard lists (the IP-lookup domains): a document
+//! that matches holds each as (part of) a value, so its JSON text contains their bytes, unless the
+//! text spells one of their characters with a `\u` escape ([`Prefilter`]).
 //! Such a line is still validated (UTF-8, JSON syntax, an object) without building a tree, so a
 //! malformed line is rejected whichever path it takes.
 
@@ -68,51 +69,139 @@ pub enum LineOutcome {
     Blank,
 }
 
-/// The byte-level pre-filter derived from a rule's required exact terms.
+/// The byte-level pre-filter derived from what a matching event must hold: each of the query's
+/// required exact terms (`"lookup_requested"`, `"network"`, `"dns"`) and a value of each required
+/// wildcard list (`dns.question.name : ("*api.ipify.org", ...)`), whose patterns' literal runs
+/// are searched for, ignoring ASCII case when the list does (as `:` does).
+///
+/// A value's JSON text holds its characters as they are or as `\uXXXX` escapes (a term or run
+/// with a character JSON may escape otherwise is not searched for). So when a group's needles are
+/// all missing, the line may still match only if it has a real `\u` escape (not an escaped
+/// backslash followed by `u`, as in `C:\\users`) that decodes to a character of one of the group's
+/// needles, or one that is half of a surrogate pair; anything else is ruled out. An ordinary
+/// Windows path or an escaped `<` elsewhere in the event does not make it a candidate.
 pub(crate) struct Prefilter {
-    groups: Vec<Vec<memmem::Finder<'static>>>,
-    escape: memmem::Finder<'static>,
+    groups: Vec<Group>,
+}
+
+/// Needles of which a matching line holds at least one.
+struct Group {
+    finders: Vec<memmem::Finder<'static>>,
+    /// The needles are lower-case and are searched for in the line's ASCII lower-case copy.
+    folded: bool,
+    /// The characters of the needles (lower-case when folded), for lines with `\u` escapes.
+    chars: Vec<char>,
+}
+
+/// Whether a needle can be searched for as bytes: not empty, and no character JSON escapes
+/// otherwise than as `\uXXXX` (`"`, `\`, `/`, controls).
+fn searchable(needle: &str) -> bool {
+    !needle.is_empty() && !needle.bytes().any(|b| b == b'"' || b == b'\\' || b == b'/' || b < 0x20)
+}
+
+impl Group {
+    fn new<'a>(needles: impl IntoIterator<Item = &'a str>, folded: bool) -> Group {
+        let mut chars = Vec::new();
+        let finders = needles
+            .into_iter()
+            .map(|n| {
+                let n = if folded { n.to_ascii_lowercase() } else { n.to_string() };
+                // A few dozen distinct characters: a list (a sort would add its code to the .wasm).
+                for c in n.chars() {
+                    if !chars.contains(&c) {
+                        chars.push(c);
+                    }
+                }
+                memmem::Finder::new(n.as_bytes()).into_owned()
+            })
+            .collect();
+        Group { finders, folded, chars }
+    }
+
+    fn found(&self, line: &[u8]) -> bool {
+        self.finders.iter().any(|f| f.find(line).is_some())
+    }
+}
+
+/// The characters the line's `\uXXXX` escapes stand for; `None` when one is half of a surrogate
+/// pair or is not four hex digits (the line is then left to the full evaluation).
+fn escaped_chars(line: &[u8]) -> Option<Vec<char>> {
+    let mut out = Vec::new();
+    for at in memmem::find_iter(line, b"\\u") {
+        // The backslash starts an escape only after an even run of backslashes.
+        let run = line[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+        if run % 2 == 1 {
+            continue;
+        }
+        let hex = line.get(at + 2..at + 6).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
+        let code = hex.iter().fold(0, |n, &b| n * 16 + (b as char).to_digit(16).unwrap_or(0));
+        out.push(char::from_u32(code)?);
+    }
+    Some(out)
 }
 
 impl Prefilter {
     pub(crate) fn new(rule: &Rule) -> Prefilter {
-        let escape = memmem::Finder::new(b"\\u").into_owned();
         if rule.input_mode() != crate::input::adapt::InputMode::Ecs {
             // Sysmon records hold none of the ECS terms until they are mapped: no skipping.
-            return Prefilter { groups: Vec::new(), escape };
+            return Prefilter { groups: Vec::new() };
         }
-        let groups = rule
+        let mut groups = rule
             .compiled()
             .required_terms
             .iter()
             .map(|(_, terms)| terms)
-            // A term with characters JSON may escape otherwise (`"`, `\`, `/`, controls) is not
-            // searched for as bytes; it is left to the full evaluation.
-            .filter(|terms| {
-                terms.iter().all(|t| {
-                    !t.is_empty() && !t.bytes().any(|b| b == b'"' || b == b'\\' || b == b'/' || b < 0x20)
-                })
-            })
-            .map(|terms| terms.iter().map(|t| memmem::Finder::new(t.as_bytes()).into_owned()).collect())
-            .collect::<Vec<Vec<memmem::Finder<'static>>>>();
+            .filter(|terms| terms.iter().all(|t| searchable(t)))
+            .map(|terms| Group::new(terms.iter().map(String::as_str), false))
+            .collect::<Vec<Group>>();
         // Longer terms are rarer in real data: looking for them first rules most lines out soonest.
-        let mut groups = groups;
-        groups.sort_by_key(|g| std::cmp::Reverse(g.iter().map(|f| f.needle().len()).min().unwrap_or(0)));
-        Prefilter { groups, escape }
+        groups.sort_by_key(|g| {
+            std::cmp::Reverse(g.finders.iter().map(|f| f.needle().len()).min().unwrap_or(0))
+        });
+        // The wildcard lists last: they cost more (a lower-case copy, more needles) and rule out
+        // the lines that hold every term (lookups of other names).
+        for (_, set) in required_patterns(rule) {
+            let runs: Option<Vec<&str>> = set.patterns().iter().map(|p| longest_run(p)).collect();
+            if let Some(runs) = runs {
+                groups.push(Group::new(runs, set.case_insensitive()));
+            }
+        }
+        Prefilter { groups }
     }
 
     /// False when the line certainly cannot match.
     #[inline]
     pub(crate) fn may_match(&self, line: &[u8]) -> bool {
-        self.groups.iter().all(|g| g.iter().any(|f| f.find(line).is_some()))
-            || self.escape.find(line).is_some()
+        let mut lower: Option<Vec<u8>> = None;
+        let mut escaped: Option<Option<Vec<char>>> = None;
+        for g in &self.groups {
+            let found = if g.folded {
+                g.found(lower.get_or_insert_with(|| line.to_ascii_lowercase()))
+            } else {
+                g.found(line)
+            };
+            if found {
+                continue;
+            }
+            let Some(chars) = escaped.get_or_insert_with(|| escaped_chars(line)) else { return true };
+            let fold = |c: char| if g.folded { c.to_ascii_lowercase() } else { c };
+            if !chars.iter().any(|&c| g.chars.contains(&fold(c))) {
+                return false;
+            }
+        }
+        true
     }
+}
+
+/// The longest run of a wildcard pattern between `*` and `?` that can be searched for as bytes
+/// ([`searchable`]); `None` if there is none (the list then gives no group).
+fn longest_run(pattern: &str) -> Option<&str> {
+    pattern.split(['*', '?']).filter(|r| searchable(r)).max_by_key(|r| r.len())
 }
 
 /// The wildcard lists of the query's top-level conjunction, by field: a matching event has a value
 /// of the field that matches one of the patterns (`dns.question.name : ("*api.ipify.org", ...)`).
 /// Empty when the input mode maps Sysmon records, as for [`Rule::required_terms`].
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn required_patterns(rule: &Rule) -> Vec<(&str, &PatternSet)> {
     use crate::eql::compile::{NodeKind, Test};
     let q = rule.compiled();
@@ -126,7 +215,8 @@ pub(crate) fn required_patterns(rule: &Rule) -> Vec<(&str, &PatternSet)> {
     children
         .iter()
         .filter_map(|n| match &n.kind {
-            NodeKind::Leaf(leaf) if !leaf.negated => match &leaf.test {
+            // A field with a `null_value` matches documents that hold none of its values' bytes.
+            NodeKind::Leaf(leaf) if !leaf.negated && leaf.null_value.is_none() => match &leaf.test {
                 Test::Patterns { set, .. } => Some((q.fields[leaf.field].as_str(), &**set)),
                 _ => None,
             },
@@ -295,6 +385,35 @@ mod tests {
     }
 
     #[test]
+    fn only_escapes_of_needed_characters_keep_a_line() {
+        let rule = Rule::default_rule();
+        let pf = Prefilter::new(&rule);
+        let other = r#"{"event":{"category":["network"],"action":"connection_attempted"},"process":{"executable":"C:\\users\\a\\update.exe","args":["a \u003e b"]}}"#;
+        assert!(!pf.may_match(other.as_bytes()), "a path and an escaped `>` make no candidate");
+        // Every term, but a domain that is not listed: ruled out before any parse.
+        let ordinary = HIT.replace("api.ipify.org", "jvb.example.com");
+        assert!(!pf.may_match(ordinary.as_bytes()));
+        // `j` is in no listed domain; `w` is.
+        assert!(!pf.may_match(ordinary.replace("jvb", "\\u006avb").as_bytes()));
+        assert!(pf.may_match(ordinary.replace("jvb", "\\u0077vb").as_bytes()));
+        // `\\u0061` is a backslash and `u0061`, not an escape of `a`.
+        let not_escape = HIT.replace("lookup_requested", "lookup_re\\\\u0071uested");
+        assert!(!pf.may_match(not_escape.as_bytes()));
+        for hit in [
+            HIT.to_string(),
+            HIT.replace("api.ipify.org", "API.IPIFY.ORG"),
+            HIT.replace("api.ipify.org", "\\u0061pi.ipify.org"),
+            HIT.replace("api.ipify.org", "\\u0041PI.ipify.org"),
+            HIT.replace("lookup_requested", "lookup_re\\u0071uested"),
+            HIT.replace("x.exe\"", "x.exe\\u003c\""),
+            HIT.replace("x.exe\"", "\\ud83d\\ude00\""),
+        ] {
+            assert!(pf.may_match(hit.as_bytes()), "{hit}");
+            assert_eq!(rule.scan_ndjson(hit.as_bytes()).counts.matched, 1, "{hit}");
+        }
+    }
+
+    #[test]
     fn invalid_utf8_and_empty_input() {
         let rule = Rule::default_rule();
         let r = rule.scan_ndjson(b"{\"a\":\"\xff\"}\n");
@@ -312,18 +431,20 @@ mod tests {
         // outcome of the full path (every line parsed whole, then matched).
         let rule = Rule::default_rule();
         let fast = ScanContext::new(&rule);
-        let full = ScanContext {
-            rule: &rule,
-            prefilter: Prefilter { groups: Vec::new(), escape: memmem::Finder::new(b"\\u").into_owned() },
-            needed: None,
-        };
+        let full = ScanContext { rule: &rule, prefilter: Prefilter { groups: Vec::new() }, needed: None };
         let bundled = include_str!("../../samples/events.ndjson");
         let lines =
             [r#"{"a":1}"#, "[1]", "nope", "{\"a\":1,}", r#"{"event":{"action":"x"}}"#, r#"{"a":1e400}"#, HIT]
                 .into_iter()
                 .chain(bundled.lines());
         for line in lines {
-            for variant in [line.to_string(), line.replace("lookup_requested", "lookup\\u005frequested")] {
+            let variants = [
+                line.to_string(),
+                line.replace("lookup_requested", "lookup\\u005frequested"),
+                line.replace(".ipify.", "\\u002eIPIFY."),
+                line.replace("ifconfig", "IFCONFI\\u0047"),
+            ];
+            for variant in variants {
                 let a = judge_bytes(&fast, variant.as_bytes());
                 let b = judge_bytes(&full, variant.as_bytes());
                 assert_eq!(std::mem::discriminant(&a), std::mem::discriminant(&b), "{variant}");
