@@ -23,6 +23,26 @@ export const MIX = Object.freeze({
   dns_ip_lookup: 3,
 });
 
+/**
+ * The mixes `npm run bench` measures, each a different stream (`generateEvents(n, { mix })`):
+ * - `endpoint`: {@link MIX}, the compact events above (the default).
+ * - `network`: what a network-heavy index holds: 90% network events that are not DNS lookups
+ *   (connections, some with `network.protocol` "http" or "tls", lookup results), 8% lookups of
+ *   ordinary names, 2% lookups of the IP-lookup services; every event in the large shape.
+ * - `dns`: a resolver-heavy stream: 60% DNS events (lookup results, ordinary lookups, lookups of
+ *   the services), the rest process, file and connection events; the large shape.
+ *
+ * The large shape is what Elastic Defend writes with its full process and host objects: a process
+ * with its parent, arguments, code signature and ancestry, a host with arrays of IPv4 and IPv6
+ * addresses and MACs, 1.6-1.9 KB per event, and the keys of every object in a different
+ * (random) order from one event to the next.
+ */
+export const MIXES = Object.freeze({
+  endpoint: MIX,
+  network: Object.freeze({ network_connection: 84, dns_result: 6, dns_ordinary: 8, dns_ip_lookup: 2 }),
+  dns: Object.freeze({ process: 15, file: 10, network_connection: 15, dns_result: 20, dns_ordinary: 30, dns_ip_lookup: 10 }),
+});
+
 /** Domains the rule looks for, as a malware sample or a script would query them. */
 const IP_LOOKUP_DOMAINS = [
   'api.ipify.org', 'api64.ipify.org', 'freegeoip.app', 'checkip.amazonaws.com', 'checkip.dyndns.org',
@@ -135,10 +155,12 @@ function prng(seed) {
 /**
  * Generates `n` events. Deterministic: the same `n` and `seed` give the same events.
  * @param {number} n
- * @param {{ seed?: number }} [options]
+ * @param {{ seed?: number, mix?: 'endpoint' | 'network' | 'dns' }} [options]
  * @returns {object[]}
  */
-export function generateEvents(n, { seed = 20230314 } = {}) {
+export function generateEvents(n, { seed = 20230314, mix = 'endpoint' } = {}) {
+  if (!Object.hasOwn(MIXES, mix)) throw new Error(`unknown mix ${mix}; known: ${Object.keys(MIXES).join(', ')}`);
+  const large = mix !== 'endpoint';
   const rnd = prng(seed);
   const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = (list) => list[Math.floor(rnd() * list.length)];
@@ -148,7 +170,7 @@ export function generateEvents(n, { seed = 20230314 } = {}) {
     for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
     return s;
   };
-  const kinds = Object.entries(MIX);
+  const kinds = Object.entries(MIXES[mix]);
   const pickKind = () => {
     let r = rnd() * 100;
     for (const [k, w] of kinds) {
@@ -313,9 +335,63 @@ export function generateEvents(n, { seed = 20230314 } = {}) {
         if (kind === 'dns_ip_lookup' && chance(0.05)) delete ev.process.executable;
       }
     }
-    events[i] = ev;
+    events[i] = large ? enlarge(ev, host, { rnd, int, pick, str }) : ev;
   }
   return events;
+}
+
+const PARENTS = [
+  ['services.exe', 'C:\\Windows\\System32\\services.exe'],
+  ['explorer.exe', 'C:\\Windows\\explorer.exe'],
+  ['svchost.exe', 'C:\\Windows\\System32\\svchost.exe'],
+  ['userinit.exe', 'C:\\Windows\\System32\\userinit.exe'],
+];
+
+/**
+ * The large shape of an event (see {@link MIXES}): full process and host objects, arrays of IPs,
+ * other protocols on some connections, and every object's keys in a random order.
+ */
+function enlarge(ev, host, { rnd, int, pick, str }) {
+  const n = ev.host.name.slice(3);
+  ev.host = {
+    ...ev.host,
+    architecture: 'x86_64',
+    ip: [host.ip, `fe80::${str(HEX, 4)}:${str(HEX, 4)}:fe12:${n}`, '127.0.0.1'],
+    mac: [`00-50-56-${int(10, 99)}-${int(10, 99)}-${n.slice(1)}`],
+    os: { ...ev.host.os, full: 'Windows 11 Enterprise 22H2 (10.0.22621.2715)', kernel: '22H2 (10.0.22621.2715)' },
+  };
+  if (ev.process) {
+    const [pname, pexe] = pick(PARENTS);
+    const exe = ev.process.executable ?? `C:\\Windows\\System32\\${ev.process.name}`;
+    ev.process = {
+      ...ev.process,
+      args: [exe, ...(rnd() < 0.5 ? ['-k', 'netsvcs'] : ['/c', str('abcdefghijklmnop', int(4, 10))])],
+      code_signature: ev.process.code_signature ?? { exists: true, subject_name: 'Microsoft Windows', trusted: true },
+      parent: { executable: pexe, name: pname, pid: int(300, 14000) },
+      Ext: { ancestry: [str(B64, 56)] },
+    };
+  }
+  if (ev.event.action.startsWith('connection') || ev.event.action === 'disconnect_received') {
+    const r = rnd();
+    if (r < 0.2) ev.network.protocol = 'http';
+    else if (r < 0.4) ev.network.protocol = 'tls';
+    ev.source.ip = [ev.source.ip];
+  }
+  return shuffled(ev, rnd);
+}
+
+/** A copy of `v` with every object's keys in a random order (arrays keep theirs). */
+function shuffled(v, rnd) {
+  if (Array.isArray(v)) return v.map((x) => shuffled(x, rnd));
+  if (v === null || typeof v !== 'object') return v;
+  const keys = Object.keys(v);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [keys[i], keys[j]] = [keys[j], keys[i]];
+  }
+  const out = {};
+  for (const k of keys) out[k] = shuffled(v[k], rnd);
+  return out;
 }
 
 /** NDJSON text of `events`, one line each, with a final line break. */
