@@ -31,6 +31,9 @@ pub struct Rule {
     /// The version's metadata with the effective query, made on first [`Rule::info`]: compiling
     /// and judging need only the version's identity, so a fresh module parses no catalog JSON.
     info: OnceLock<RuleInfo>,
+    /// The byte pre-filter and the fields a candidate line is parsed for, made on the first scan
+    /// or [`Rule::judge_line`].
+    line_prep: OnceLock<scan::LinePrep>,
     query: CompiledQuery,
     exceptions: Vec<CompiledItem>,
     exception_items: Vec<ExceptionItem>,
@@ -172,6 +175,7 @@ impl RuleBuilder {
             version,
             text: text.to_string(),
             info: OnceLock::new(),
+            line_prep: OnceLock::new(),
             query,
             exceptions,
             exception_items: self.exceptions.clone(),
@@ -362,7 +366,8 @@ impl Rule {
         scan::scan(self, bytes, first_line)
     }
 
-    /// Judges one NDJSON line; for callers that stream lines themselves.
+    /// Judges one NDJSON line; for callers that stream lines themselves. What a scan prepares
+    /// once (the byte pre-filter, the fields to parse) is made on the first call and kept.
     pub fn judge_line(&self, line: &[u8]) -> LineOutcome {
         scan::judge_bytes(&scan::ScanContext::new(self), line)
     }
@@ -372,6 +377,10 @@ impl Rule {
     /// advises; when none exists, the suggestion says why.
     pub fn suggest_exception(&self, false_positives: &[Value], true_positives: &[Value]) -> Suggestion {
         suggest::suggest(self, false_positives, true_positives)
+    }
+
+    pub(crate) fn line_prep(&self) -> &scan::LinePrep {
+        self.line_prep.get_or_init(|| scan::LinePrep::new(self))
     }
 }
 

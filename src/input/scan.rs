@@ -80,11 +80,13 @@ pub enum LineOutcome {
 /// backslash followed by `u`, as in `C:\\users`) that decodes to a character of one of the group's
 /// needles, or one that is half of a surrogate pair; anything else is ruled out. An ordinary
 /// Windows path or an escaped `<` elsewhere in the event does not make it a candidate.
+#[derive(Clone, Debug)]
 pub(crate) struct Prefilter {
     groups: Vec<Group>,
 }
 
 /// Needles of which a matching line holds at least one.
+#[derive(Clone, Debug)]
 struct Group {
     finders: Vec<memmem::Finder<'static>>,
     /// The needles are lower-case and are searched for in the line's ASCII lower-case copy.
@@ -225,19 +227,35 @@ pub(crate) fn required_patterns(rule: &Rule) -> Vec<(&str, &PatternSet)> {
         .collect()
 }
 
-/// What a scan prepares once for all its lines.
-pub(crate) struct ScanContext<'r> {
-    rule: &'r Rule,
+/// What judging a line needs from a rule besides the rule: built once per rule, on its first
+/// scan or [`Rule::judge_line`], and kept in the rule (building it per call made a caller that
+/// streams lines one at a time pay for it on every line).
+#[derive(Clone, Debug)]
+pub(crate) struct LinePrep {
     prefilter: Prefilter,
     /// The fields to keep when parsing a candidate line; `None` to parse everything (the Sysmon
     /// adapter reads whole records).
     needed: Option<Needed>,
 }
 
+impl LinePrep {
+    pub(crate) fn new(rule: &Rule) -> LinePrep {
+        let needed = (rule.input_mode() == InputMode::Ecs).then(|| Needed::new(rule.read_paths()));
+        LinePrep { prefilter: Prefilter::new(rule), needed }
+    }
+}
+
+/// A rule and its [`LinePrep`], borrowed for a scan or a line.
+pub(crate) struct ScanContext<'r> {
+    rule: &'r Rule,
+    prefilter: &'r Prefilter,
+    needed: Option<&'r Needed>,
+}
+
 impl<'r> ScanContext<'r> {
     pub(crate) fn new(rule: &'r Rule) -> ScanContext<'r> {
-        let needed = (rule.input_mode() == InputMode::Ecs).then(|| Needed::new(rule.read_paths()));
-        ScanContext { rule, prefilter: Prefilter::new(rule), needed }
+        let prep = rule.line_prep();
+        ScanContext { rule, prefilter: &prep.prefilter, needed: prep.needed.as_ref() }
     }
 }
 
@@ -289,7 +307,7 @@ pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &str) -> LineOutcome {
             },
         };
     }
-    let value = match (syntax, &ctx.needed) {
+    let value = match (syntax, ctx.needed) {
         (Check::Object, Some(needed)) => parse_needed(line, needed).map_err(|e| format!("invalid JSON: {e}")),
         _ => parse_line(bytes).map_err(|e| e.message().to_string()),
     };
@@ -431,7 +449,8 @@ mod tests {
         // outcome of the full path (every line parsed whole, then matched).
         let rule = Rule::default_rule();
         let fast = ScanContext::new(&rule);
-        let full = ScanContext { rule: &rule, prefilter: Prefilter { groups: Vec::new() }, needed: None };
+        let everything = Prefilter { groups: Vec::new() };
+        let full = ScanContext { rule: &rule, prefilter: &everything, needed: None };
         let bundled = include_str!("../../samples/events.ndjson");
         let lines =
             [r#"{"a":1}"#, "[1]", "nope", "{\"a\":1,}", r#"{"event":{"action":"x"}}"#, r#"{"a":1e400}"#, HIT]
