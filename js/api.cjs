@@ -346,8 +346,7 @@ function makeTest({ terms, patterns, caseInsensitive }) {
     const set = new Set(terms);
     // A lone surrogate reads as U+FFFD in the engine.
     const replaced = terms.some((t) => t.includes('\uFFFD'));
-    return (v) =>
-      v === UNREAD || (typeof v === 'string' ? set.has(v) || (replaced && set.has(wellFormed(v))) : scalars);
+    return (v) => v === UNREAD || (typeof v === 'string' ? set.has(v) || (replaced && set.has(wellFormed(v))) : scalars);
   }
   const runs = patterns.map(longestLiteral);
   if (runs.some((r) => r === '')) return null;
@@ -364,10 +363,80 @@ function longestLiteral(pattern) {
   return best;
 }
 
-/** Puts back the clause texts a verdict crossed without (src/wasm/mod.rs, `verdict_to_js`). */
-function restoreClauses(r, clauses) {
-  if (r.clause === '') r.clause = clauses.get(`${r.start},${r.end}`) ?? '';
-  if (r.children !== undefined) for (const c of r.children) restoreClauses(c, clauses);
+/**
+ * The verdict object from its packed text (src/wasm/mod.rs, `pack_verdict`), with what every
+ * verdict of the rule shares from `shape` (`verdictShape`, made ready by `verdictShape()` below):
+ * the same object, key for key and in the same order, as the verdict's JSON would give.
+ */
+function unpackVerdict(text, shape) {
+  let at = 0;
+  const num = () => {
+    let n = 0;
+    let scale = 1;
+    let c = text.charCodeAt(at++);
+    while (c >= 0x4000) {
+      n += (c - 0x4000) * scale;
+      scale *= 0x4000;
+      c = text.charCodeAt(at++);
+    }
+    return n + c * scale;
+  };
+  const str = () => {
+    const n = num();
+    return text.slice(at, (at += n));
+  };
+  const list = () => {
+    const n = num();
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = str();
+    return out;
+  };
+  const { nodes, kinds, rule } = shape;
+  let next = 0;
+  const reason = () => {
+    const t = nodes[next++];
+    const code = num();
+    const r = { clause: t.clause, start: t.start, end: t.end, op: t.op, held: (code & 1) === 1, kind: kinds[code >> 1] };
+    if (t.field !== null) r.field = t.field;
+    const values = list();
+    if (values.length > 0) r.values = values;
+    const matched = list();
+    if (matched.length > 0) r.matched = matched;
+    const note = num();
+    if (note > 0) r.note = text.slice(at, (at += note - 1));
+    if (t.children > 0) {
+      const children = new Array(t.children);
+      for (let i = 0; i < t.children; i++) children[i] = reason();
+      r.children = children;
+    }
+    return r;
+  };
+  const flags = num();
+  const summary = str();
+  const reasons = reason();
+  const v = {
+    matched: (flags & 1) !== 0,
+    rule: { id: rule.id, name: rule.name, version: rule.version },
+    summary,
+    reasons,
+    missing_fields: list(),
+    query_matched: (flags & 2) !== 0,
+  };
+  if (flags & 4) v.suppressed_by = str();
+  if (flags & 8) v.exceptions = JSON.parse(str());
+  if (flags & 16) v.input = JSON.parse(str());
+  if (flags & 32) v._index = str();
+  if (flags & 64) v._id = str();
+  return v;
+}
+
+/** `verdictShape`'s answer (src/wasm/mod.rs) as `unpackVerdict` reads it. */
+function readShape({ rule, kinds, nodes }) {
+  return {
+    rule,
+    kinds,
+    nodes: nodes.map(([start, end, clause, op, field, children]) => ({ start, end, clause, op, field, children })),
+  };
 }
 
 /** The `_source` object of an Elasticsearch hit, else the event itself. */
@@ -384,7 +453,9 @@ function hitSource(event) {
 /** Whether `e` is a trap of the module, not an exception an event's getter threw through it. */
 function isTrap(e) {
   if (!(e instanceof WebAssembly.RuntimeError)) return false;
-  const frames = String(e.stack).split('\n').filter((l) => /^\s*at |@/.test(l));
+  const frames = String(e.stack)
+    .split('\n')
+    .filter((l) => /^\s*at |@/.test(l));
   return frames.length === 0 || /wasm:\/\/|wasm-function/.test(frames[0]);
 }
 
@@ -428,6 +499,7 @@ function makeApi(bindings, renew) {
       this._fields = undefined;
       this._warnings = undefined;
       this._prefilter = undefined;
+      this._shape = undefined;
     }
 
     /** The rule's handle in the current instance, compiled there if need be. */
@@ -473,15 +545,10 @@ function makeApi(bindings, renew) {
     /** Verdict with reasons for one event (object, Elasticsearch hit, JSON string or bytes). */
     evaluate(event) {
       const input = this._input(event);
-      const v = this._call(input === 'object' ? 'evaluateObject' : 'evaluateJson', input === 'object' ? event : input);
-      // The query's clause texts cross once (`clauses`), not in every verdict.
-      if (this._clauses === undefined) {
-        const flat = this._call('clauses');
-        this._clauses = new Map();
-        for (let i = 0; i < flat.length; i += 3) this._clauses.set(`${flat[i]},${flat[i + 1]}`, flat[i + 2]);
-      }
-      restoreClauses(v.reasons, this._clauses);
-      return v;
+      const packed = this._call(input === 'object' ? 'evaluateObject' : 'evaluateJson', input === 'object' ? event : input);
+      // What every verdict of the rule shares (the query's clause texts, ...) crosses once.
+      if (this._shape === undefined) this._shape = readShape(this._call('verdictShape'));
+      return unpackVerdict(packed, this._shape);
     }
 
     /** Whether the rule matches one event: the fast path. */
@@ -651,8 +718,7 @@ function makeApi(bindings, renew) {
   return {
     Rule,
     compileRule,
-    suggestException: (falsePositives, truePositives, options) =>
-      compileRule(options).suggestException(falsePositives, truePositives),
+    suggestException: (falsePositives, truePositives, options) => compileRule(options).suggestException(falsePositives, truePositives),
     packs: () => {
       if (packList === undefined) packList = plain('packs');
       return packList.map((p) => ({ ...p, patterns: [...p.patterns] }));

@@ -25,8 +25,8 @@ use wasm_bindgen::prelude::*;
 use crate::eql::parse::{highlight, parse_query};
 use crate::input::event::{FieldPath, Item};
 use crate::{
-    exceptions_from_value, parse_exceptions, Error, ErrorKind, Event, InputMode, Limits, ListEdits, Rule,
-    RuleBuilder, Verdict,
+    exceptions_from_value, parse_exceptions, Error, ErrorKind, Event, InputMode, Limits, ListEdits,
+    ReasonKind, Rule, RuleBuilder, Verdict,
 };
 use js_event::{make_keys, own_object, own_text, Reader};
 
@@ -169,9 +169,9 @@ pub fn matches_json(handle: u32, bytes: &[u8]) -> Result<bool, JsValue> {
     c.rule.matches_value(&parse_json(bytes)?).map_err(into_js_error)
 }
 
-/// The verdict with reasons for a JS object (an event or a hit).
+/// The verdict with reasons for a JS object (an event or a hit), packed ([`pack_verdict`]).
 #[wasm_bindgen(js_name = evaluateObject)]
-pub fn evaluate_object(handle: u32, event: JsValue) -> Result<JsValue, JsValue> {
+pub fn evaluate_object(handle: u32, event: JsValue) -> Result<String, JsValue> {
     let c = rule(handle)?;
     let hit = c.hit(&event)?;
     let reader = Reader::new(&c.keys, &c.rule.compiled().fields, c.rule.limits());
@@ -179,14 +179,40 @@ pub fn evaluate_object(handle: u32, event: JsValue) -> Result<JsValue, JsValue> 
     reader.finish()?;
     verdict.index = hit.index;
     verdict.id = hit.id;
-    verdict_to_js(verdict, &c.rule)
+    pack_verdict(&verdict)
 }
 
-/// The verdict with reasons for JSON text (UTF-8 bytes).
+/// The verdict with reasons for JSON text (UTF-8 bytes), packed ([`pack_verdict`]).
 #[wasm_bindgen(js_name = evaluateJson)]
-pub fn evaluate_json(handle: u32, bytes: &[u8]) -> Result<JsValue, JsValue> {
+pub fn evaluate_json(handle: u32, bytes: &[u8]) -> Result<String, JsValue> {
     let c = rule(handle)?;
-    verdict_to_js(c.rule.evaluate_value(&parse_json(bytes)?).map_err(into_js_error)?, &c.rule)
+    pack_verdict(&c.rule.evaluate_value(&parse_json(bytes)?).map_err(into_js_error)?)
+}
+
+/// What every verdict of a rule shares, for `js/api.cjs` to unpack verdicts with
+/// ([`pack_verdict`]): `{ rule, kinds, nodes }`, with `kinds` the texts of the reason kinds by
+/// code and `nodes` the query's reasons tree in preorder, each `[start, end, clause, op, field,
+/// children]` (`field` null where a reason has none, `children` their count). None of it depends
+/// on the event: it is read off the verdict of an empty event.
+#[wasm_bindgen(js_name = verdictShape)]
+pub fn verdict_shape(handle: u32) -> Result<JsValue, JsValue> {
+    /// `[start, end, clause, op, field, children]`.
+    type Node<'a> = (usize, usize, &'a str, &'static str, Option<&'a str>, usize);
+    #[derive(Serialize)]
+    struct Shape<'a> {
+        rule: &'a crate::RuleRef,
+        kinds: Vec<&'static str>,
+        nodes: Vec<Node<'a>>,
+    }
+    fn walk<'a>(r: &'a crate::Reason, out: &mut Vec<Node<'a>>) {
+        out.push((r.start, r.end, &r.clause, r.op.as_str(), r.field.as_deref(), r.children.len()));
+        r.children.iter().for_each(|c| walk(c, out));
+    }
+    let c = rule(handle)?;
+    let empty = c.rule.evaluate(&Value::Object(serde_json::Map::new()));
+    let mut nodes = Vec::new();
+    walk(&empty.reasons, &mut nodes);
+    to_js(&Shape { rule: &empty.rule, kinds: KINDS.iter().map(|k| k.as_str()).collect(), nodes })
 }
 
 /// Scans NDJSON bytes.
@@ -466,26 +492,142 @@ fn parse_json(bytes: &[u8]) -> Result<Value, JsValue> {
     crate::input::json::parse_event(bytes).map_err(into_js_error)
 }
 
-/// A verdict as a JS value, without the query's clause texts: they are most of its JSON text (the
-/// root's is the whole query), so each reason of the query's tree crosses with an empty `clause`
-/// and `js/api.cjs` puts back the text of its span, from [`clauses`].
-fn verdict_to_js(mut verdict: Verdict, rule: &Rule) -> Result<JsValue, JsValue> {
-    fn blank(r: &mut crate::Reason, source: &str) {
-        if source.get(r.start..r.end) == Some(r.clause.as_str()) {
-            r.clause.clear();
-        }
-        r.children.iter_mut().for_each(|c| blank(c, source));
+/// The reason kinds by the code [`pack_verdict`] gives them.
+const KINDS: [ReasonKind; 11] = [
+    ReasonKind::Matched,
+    ReasonKind::FieldAbsent,
+    ReasonKind::ValueMismatch,
+    ReasonKind::CaseMismatch,
+    ReasonKind::ObjectValue,
+    ReasonKind::ValueTooLong,
+    ReasonKind::TooDeep,
+    ReasonKind::Excluded,
+    ReasonKind::ClauseFailed,
+    ReasonKind::Constant,
+    ReasonKind::Exception,
+];
+
+fn kind_code(kind: ReasonKind) -> usize {
+    // Exhaustive: a new kind does not compile until it has a code.
+    match kind {
+        ReasonKind::Matched => 0,
+        ReasonKind::FieldAbsent => 1,
+        ReasonKind::ValueMismatch => 2,
+        ReasonKind::CaseMismatch => 3,
+        ReasonKind::ObjectValue => 4,
+        ReasonKind::ValueTooLong => 5,
+        ReasonKind::TooDeep => 6,
+        ReasonKind::Excluded => 7,
+        ReasonKind::ClauseFailed => 8,
+        ReasonKind::Constant => 9,
+        ReasonKind::Exception => 10,
     }
-    blank(&mut verdict.reasons, rule.query());
-    to_js(&verdict)
+}
+
+/// A verdict as one string that `js/api.cjs` (`unpackVerdict`) turns back into the object its
+/// JSON would be, with what every verdict of the rule shares taken from [`verdict_shape`]: the
+/// rule, and of each reason of the query its span, clause text, operator and field. What
+/// depends on the event is written in order, strings as their length in UTF-16 code units then
+/// their text, numbers as [`Packed::num`]:
+///
+/// - flags: 1 matched, 2 query_matched, 4 suppressed_by, 8 exceptions, 16 input, 32 `_index`,
+///   64 `_id` (present);
+/// - the summary;
+/// - each reason of the query, in preorder: `2 * kind + held`, the values (a count, then each),
+///   the matched entries (the same), the note (0 for none, else its length + 1, then its text);
+/// - the missing fields (a count, then each);
+/// - those of suppressed_by, exceptions (JSON text), input (JSON text), `_index` and `_id` that
+///   the flags say are present.
+///
+/// Building the objects in JS from this costs a fraction of serializing the verdict to JSON in
+/// wasm and parsing it in JS (the query's texts alone are most of that JSON).
+fn pack_verdict(v: &Verdict) -> Result<String, JsValue> {
+    let mut p = Packed(String::with_capacity(512));
+    let flags = [
+        v.matched,
+        v.query_matched,
+        v.suppressed_by.is_some(),
+        !v.exceptions.is_empty(),
+        v.input.is_some(),
+        v.index.is_some(),
+        v.id.is_some(),
+    ];
+    p.num(flags.iter().rev().fold(0, |acc, &f| acc * 2 + usize::from(f)));
+    p.str(&v.summary);
+    p.reason(&v.reasons);
+    p.list(&v.missing_fields);
+    if let Some(by) = &v.suppressed_by {
+        p.str(by);
+    }
+    if !v.exceptions.is_empty() {
+        p.str(&json_text(&v.exceptions)?);
+    }
+    if let Some(input) = &v.input {
+        p.str(&json_text(input)?);
+    }
+    for text in [&v.index, &v.id].into_iter().flatten() {
+        p.str(text);
+    }
+    Ok(p.0)
+}
+
+/// The text [`pack_verdict`] writes.
+struct Packed(String);
+
+impl Packed {
+    /// A number as base-2^14 digits, least significant first, each but the last + 0x4000: every
+    /// digit is one UTF-16 code unit (none a surrogate).
+    fn num(&mut self, mut n: usize) {
+        while n >= 0x4000 {
+            self.0.push(char::from_u32(0x4000 + (n & 0x3fff) as u32).unwrap_or_default());
+            n >>= 14;
+        }
+        self.0.push(char::from_u32(n as u32).unwrap_or_default());
+    }
+
+    fn str(&mut self, s: &str) {
+        self.num(utf16_len(s));
+        self.0.push_str(s);
+    }
+
+    fn list(&mut self, items: &[String]) {
+        self.num(items.len());
+        items.iter().for_each(|s| self.str(s));
+    }
+
+    fn reason(&mut self, r: &crate::Reason) {
+        self.num(2 * kind_code(r.kind) + usize::from(r.held));
+        self.list(&r.values);
+        self.list(&r.matched);
+        match &r.note {
+            None => self.num(0),
+            Some(n) => {
+                self.num(utf16_len(n) + 1);
+                self.0.push_str(n);
+            }
+        }
+        r.children.iter().for_each(|c| self.reason(c));
+    }
+}
+
+/// The length of `s` in UTF-16 code units, as JS counts it.
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    // One unit per character, two for those of four bytes.
+    s.bytes().map(|b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0)).sum()
+}
+
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value)
+        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("cannot convert the result: {e}"))))
 }
 
 /// A result as a JS value, through JSON text: one serializer for every type costs less module
 /// than building objects in place (3 KB gzip).
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("cannot convert the result: {e}"))))?;
-    js_sys::JSON::parse(&text)
+    js_sys::JSON::parse(&json_text(value)?)
 }
 
 fn type_error(message: &str) -> JsValue {
