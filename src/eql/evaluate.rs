@@ -64,17 +64,20 @@ pub(crate) fn explain<E: Event + ?Sized>(
     max_depth: usize,
 ) -> (Reason, Vec<String>) {
     let mut missing = Vec::new();
-    let reason = explain_node(q, &q.root, event, max_depth, &mut missing);
+    let (reason, _) = explain_node(q, &q.root, event, max_depth, &mut missing);
     (reason, missing)
 }
 
+/// The reason of `node`, with its value in the three-valued logic of [`eval`] (what `eval` would
+/// return, found from the children's values rather than by reading the event again; a reason
+/// holds exactly when the value is `Some(true)`).
 fn explain_node<E: Event + ?Sized>(
     q: &CompiledQuery,
     node: &Node,
     event: &E,
     max_depth: usize,
     missing: &mut Vec<String>,
-) -> Reason {
+) -> (Reason, Option<bool>) {
     let clause = node.span.text(&q.source).to_string();
     let op = match &node.kind {
         NodeKind::All { .. } => ReasonOp::And,
@@ -96,22 +99,25 @@ fn explain_node<E: Event + ?Sized>(
         note: None,
         children: Vec::new(),
     };
-    match &node.kind {
+    let value = match &node.kind {
         NodeKind::All { children, .. } => {
-            r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
+            let (children, value) = explain_children(q, children, event, max_depth, missing, false);
+            r.children = children;
             r.held = r.children.iter().all(|c| c.held);
             r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
+            value
         }
         NodeKind::Any(children) => {
-            r.children = children.iter().map(|c| explain_node(q, c, event, max_depth, missing)).collect();
+            let (children, value) = explain_children(q, children, event, max_depth, missing, true);
+            r.children = children;
             r.held = r.children.iter().any(|c| c.held);
             r.kind = if r.held { ReasonKind::Matched } else { ReasonKind::ClauseFailed };
+            value
         }
         NodeKind::Not(inner) => {
-            let inner_node = inner;
-            let inner = explain_node(q, inner, event, max_depth, missing);
-            // `not null` is null: ask the three-valued evaluation, not the inner reason alone.
-            r.held = eval(q, inner_node, event, max_depth) == Some(false);
+            let (inner, inner_value) = explain_node(q, inner, event, max_depth, missing);
+            // `not null` is null: the three-valued value decides, not the inner reason alone.
+            r.held = inner_value == Some(false);
             r.kind = if r.held {
                 // Say why the excluded clause did not hold: absent field, other value, ...
                 match inner.kind {
@@ -125,10 +131,12 @@ fn explain_node<E: Event + ?Sized>(
             r.values = inner.values.clone();
             r.matched = inner.matched.clone();
             r.children = vec![inner];
+            inner_value.map(|b| !b)
         }
         NodeKind::Const(b) => {
             r.held = *b;
             r.kind = ReasonKind::Constant;
+            Some(*b)
         }
         NodeKind::Null => {
             r.held = false;
@@ -137,10 +145,41 @@ fn explain_node<E: Event + ?Sized>(
                 "the optional field is not in the mapping: Elasticsearch reads it as null, and a comparison with null is null (neither true nor false)"
                     .into(),
             );
+            None
         }
-        NodeKind::Leaf(leaf) => explain_leaf(q, leaf, event, max_depth, missing, &mut r),
-    }
-    r
+        NodeKind::Leaf(leaf) => {
+            explain_leaf(q, leaf, event, max_depth, missing, &mut r);
+            Some(r.held)
+        }
+    };
+    (r, value)
+}
+
+/// The reasons of the parts of an `and` (`any` false) or an `or` (`any` true), and its value as
+/// [`eval`] finds it: `Some(any)` if a part has that value, else null if a part is null.
+fn explain_children<E: Event + ?Sized>(
+    q: &CompiledQuery,
+    children: &[Node],
+    event: &E,
+    max_depth: usize,
+    missing: &mut Vec<String>,
+    any: bool,
+) -> (Vec<Reason>, Option<bool>) {
+    let (mut decided, mut null) = (false, false);
+    let reasons = children
+        .iter()
+        .map(|c| {
+            let (reason, value) = explain_node(q, c, event, max_depth, missing);
+            match value {
+                Some(b) if b == any => decided = true,
+                None => null = true,
+                Some(_) => {}
+            }
+            reason
+        })
+        .collect();
+    let value = if decided { Some(any) } else { (!null).then_some(!any) };
+    (reasons, value)
 }
 
 fn explain_leaf<E: Event + ?Sized>(
@@ -154,9 +193,6 @@ fn explain_leaf<E: Event + ?Sized>(
     let path = &q.fields[leaf.field];
     let test = &leaf.test;
     r.field = Some(path.as_str().to_string());
-    if leaf.op == ReasonOp::Where {
-        r.note = Some(format!("the category means event.category == \"{}\"", test.entries().join("")));
-    }
     let (mut objects, mut too_long, mut too_deep) = (0usize, 0usize, false);
     let mut positive = false;
     let mut folded = false;
@@ -235,7 +271,11 @@ fn explain_leaf<E: Event + ?Sized>(
         ReasonKind::ValueMismatch | ReasonKind::CaseMismatch if !matches!(test, Test::Exists) => {
             Some(expected_phrase(test.entries(), leaf.op))
         }
-        _ => r.note.take(),
+        // Only the category's clause has a note of its own.
+        _ if leaf.op == ReasonOp::Where => {
+            Some(format!("the category means event.category == \"{}\"", test.entries().join("")))
+        }
+        _ => None,
     };
 }
 

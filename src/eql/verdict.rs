@@ -396,7 +396,10 @@ pub(crate) fn flag_direction_controls(r: &mut Reason) {
     for c in &mut r.children {
         flag_direction_controls(c);
     }
-    if !r.children.is_empty() {
+    // Every character of DIRECTION_CONTROLS is encoded from a lead byte 0xD8 or 0xE2: a value
+    // without either has none (most values, checked in one pass).
+    let suspect = |v: &String| v.bytes().any(|b| b == 0xd8 || b == 0xe2);
+    if !r.children.is_empty() || !r.values.iter().any(suspect) {
         return;
     }
     let mut note = String::new();
@@ -441,6 +444,14 @@ mod tests {
         let rule = RuleBuilder::new().query("network where process.name != \"null\"").build().unwrap();
         let v = rule.evaluate(&json!({"event": {"category": "network"}, "process": {"name": "x.exe"}}));
         assert!(v.summary.ends_with("not an excluded program"), "{}", v.summary);
+    }
+
+    #[test]
+    fn direction_controls_start_with_the_lead_bytes_checked() {
+        for (c, _) in DIRECTION_CONTROLS {
+            let mut buf = [0; 4];
+            assert!(matches!(c.encode_utf8(&mut buf).as_bytes()[0], 0xd8 | 0xe2), "{c:?}");
+        }
     }
 
     #[test]
