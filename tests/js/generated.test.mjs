@@ -1,12 +1,12 @@
 // On a batch of generated Elastic Defend-like events (bench/generate.mjs): the bool path equals
 // the explaining path for every version, every input form agrees, scanNdjson agrees line by line,
 // and the hand-written baseline of the benchmark agrees with the engine (so the benchmark compares
-// like with like).
+// like with like), on the default mix and on the benchmark's other mixes (`MIXES`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { compileRule, versions, matches, evaluate, scanNdjson } from 'external-ip-lookup-rule';
-import { generateEvents, toNdjson, MIX } from '../../bench/generate.mjs';
+import { generateEvents, toNdjson, MIX, MIXES } from '../../bench/generate.mjs';
 import { baselineMatches, baselineScan } from '../../bench/baseline.mjs';
 
 const N = 3000;
@@ -15,7 +15,10 @@ const events = generateEvents(N, { seed: 7 });
 test('the generator is deterministic, seeded, and realistic in size and mix', () => {
   assert.deepEqual(generateEvents(50, { seed: 7 }), events.slice(0, 50));
   assert.notDeepEqual(generateEvents(50, { seed: 8 }), events.slice(0, 50));
-  assert.equal(Object.values(MIX).reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    Object.values(MIX).reduce((a, b) => a + b, 0),
+    100,
+  );
   for (const e of events) {
     const size = Buffer.byteLength(JSON.stringify(e));
     assert.ok(size >= 0.8 * 1024 && size <= 1.5 * 1024, `event of ${size} bytes`);
@@ -81,3 +84,38 @@ test('the baseline agrees with the engine on the version 102 samples', () => {
     assert.equal(baselineMatches(s.event), s.expect === 'match', s.why);
   }
 });
+
+// The other mixes `npm run bench` measures (large events, keys in random order, arrays of IPs, a
+// high share of network or DNS events): matches, evaluate and scanNdjson agree with each other and
+// with the baseline on every event. Agreement only; timings are the benchmark's.
+for (const mix of Object.keys(MIXES).filter((m) => m !== 'endpoint')) {
+  test(`mix \`${mix}\`: matches, evaluate, scanNdjson and the baseline agree on every event`, () => {
+    const batch = generateEvents(2000, { seed: 11, mix });
+    assert.notDeepEqual(batch.slice(0, 20), events.slice(0, 20));
+    const disagreements = [];
+    const want = [];
+    for (const [i, e] of batch.entries()) {
+      const m = matches(e);
+      const v = evaluate(e);
+      const b = baselineMatches(e);
+      if (v.matched !== m || b !== m) disagreements.push(`event ${i}: matches ${m}, evaluate ${v.matched}, baseline ${b}: ${v.summary}`);
+      if (m) want.push(i + 1);
+    }
+    assert.deepEqual(disagreements, []);
+    // Neither all nor none: every path decides both ways on this mix.
+    assert.ok(want.length > 0 && want.length < batch.length / 2, `${want.length} matches of ${batch.length}`);
+    const ndjson = Buffer.from(toNdjson(batch));
+    const ours = scanNdjson(ndjson);
+    assert.deepEqual(ours.matched, want);
+    assert.deepEqual(ours.counts, {
+      lines: batch.length,
+      matched: want.length,
+      unmatched: batch.length - want.length,
+      rejected: 0,
+      blank: 0,
+    });
+    const theirs = baselineScan(ndjson);
+    assert.deepEqual(theirs.matched, want);
+    assert.deepEqual(theirs.counts, ours.counts);
+  });
+}
