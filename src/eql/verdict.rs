@@ -274,9 +274,13 @@ pub(crate) fn summarize(matched: bool, root: &Reason) -> String {
         }
         return s;
     }
-    let failed: Vec<String> = top.iter().filter(|r| !r.held).map(|r| describe_failure(r)).collect();
     let mut s = String::from("no alert: ");
-    s.push_str(&failed.join("; "));
+    for (i, r) in top.iter().filter(|r| !r.held).enumerate() {
+        if i > 0 {
+            s.push_str("; ");
+        }
+        describe_failure(r, &mut s);
+    }
     s
 }
 
@@ -295,57 +299,90 @@ fn quote_list(entries: &[String]) -> String {
     }
 }
 
-/// A short phrase for a clause that did not hold.
-fn describe_failure(r: &Reason) -> String {
+/// A short phrase for a clause that did not hold, written to `out` (the summary of every event
+/// that does not match has some: written in place, not formatted piece by piece).
+fn describe_failure(r: &Reason, out: &mut String) {
     let field = r.field.as_deref().unwrap_or("");
-    let shown = |v: &[String]| match v.len() {
-        1 => format!("\"{}\"", truncate(&v[0], 80)),
-        _ => format!(
-            "[{}]",
-            v.iter().map(|x| format!("\"{}\"", truncate(x, 40))).collect::<Vec<_>>().join(", ")
-        ),
+    // One value quoted, or a list of them, each cut to a length.
+    let shown = |v: &[String], out: &mut String| {
+        if v.len() == 1 {
+            quoted(&v[0], 80, out);
+        } else {
+            out.push('[');
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                quoted(x, 40, out);
+            }
+            out.push(']');
+        }
     };
     match r.kind {
-        ReasonKind::FieldAbsent => format!("{field} is absent"),
-        ReasonKind::ObjectValue => format!("{field} holds an object, not a value"),
-        ReasonKind::ValueTooLong => format!("{field} is longer than 1024 characters, so not indexed"),
-        ReasonKind::TooDeep => format!("{field} nests too deep to read"),
+        ReasonKind::FieldAbsent => push_all(out, &[field, " is absent"]),
+        ReasonKind::ObjectValue => push_all(out, &[field, " holds an object, not a value"]),
+        ReasonKind::ValueTooLong => {
+            push_all(out, &[field, " is longer than 1024 characters, so not indexed"])
+        }
+        ReasonKind::TooDeep => push_all(out, &[field, " nests too deep to read"]),
         ReasonKind::CaseMismatch => {
-            format!("{field} is {}: only the case differs ({} is case-sensitive)", shown(&r.values), r.op)
+            push_all(out, &[field, " is "]);
+            shown(&r.values, out);
+            push_all(out, &[": only the case differs (", r.op.as_str(), " is case-sensitive)"]);
         }
         ReasonKind::ValueMismatch if r.op == ReasonOp::Where => {
-            format!("event.category is {}, not \"{}\"", shown(&r.values), r.clause.trim_end_matches(" where"))
+            out.push_str("event.category is ");
+            shown(&r.values, out);
+            push_all(out, &[", not \"", r.clause.trim_end_matches(" where"), "\""]);
         }
         ReasonKind::ValueMismatch => {
-            let expected = match &r.note {
-                Some(n) => n.clone(),
-                None => "another value".into(),
-            };
-            format!("{field} is {}, not {expected}", shown(&r.values))
+            push_all(out, &[field, " is "]);
+            shown(&r.values, out);
+            push_all(out, &[", not ", r.note.as_deref().unwrap_or("another value")]);
         }
         ReasonKind::Excluded => match (r.field.as_deref(), r.matched.is_empty()) {
             (Some(f), false) => {
-                format!("{f} {} is excluded (matched {})", shown(&r.values), r.matched.join(", "))
+                push_all(out, &[f, " "]);
+                shown(&r.values, out);
+                push_all(out, &[" is excluded (matched ", &r.matched.join(", "), ")"]);
             }
             _ => {
                 let inner = r.leaves().into_iter().filter(|l| l.held && !l.values.is_empty()).map(|l| {
-                    let m = if l.matched.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (matched {})", l.matched.join(", "))
-                    };
-                    format!("{} {}{m}", l.field.as_deref().unwrap_or(""), shown(&l.values))
+                    let mut part = String::new();
+                    push_all(&mut part, &[l.field.as_deref().unwrap_or(""), " "]);
+                    shown(&l.values, &mut part);
+                    if !l.matched.is_empty() {
+                        push_all(&mut part, &[" (matched ", &l.matched.join(", "), ")"]);
+                    }
+                    part
                 });
                 let inner: Vec<String> = inner.collect();
                 if inner.is_empty() {
-                    format!("excluded by `{}`", truncate(&r.clause, 80))
+                    push_all(out, &["excluded by `", &truncate(&r.clause, 80), "`"]);
                 } else {
-                    format!("excluded: {}", inner.join(" and "))
+                    push_all(out, &["excluded: ", &inner.join(" and ")]);
                 }
             }
         },
-        _ => format!("`{}` did not hold", truncate(&squash(&r.clause), 80)),
+        _ => push_all(out, &["`", &truncate(&squash(&r.clause), 80), "` did not hold"]),
     }
+}
+
+fn push_all(out: &mut String, parts: &[&str]) {
+    parts.iter().for_each(|p| out.push_str(p));
+}
+
+/// `"s"`, with `s` cut to `max` characters and an ellipsis if it is longer.
+fn quoted(s: &str, max: usize, out: &mut String) {
+    out.push('"');
+    match s.char_indices().nth(max) {
+        None => out.push_str(s),
+        Some((cut, _)) => {
+            out.push_str(&s[..cut]);
+            out.push('…');
+        }
+    }
+    out.push('"');
 }
 
 pub(crate) fn expected_phrase(entries: &[String], op: ReasonOp) -> String {
