@@ -374,9 +374,9 @@ function unpackVerdict(text, shape) {
     let n = 0;
     let scale = 1;
     let c = text.charCodeAt(at++);
-    while (c >= 0x4000) {
-      n += (c - 0x4000) * scale;
-      scale *= 0x4000;
+    while (c >= 0x40) {
+      n += (c - 0x40) * scale;
+      scale *= 0x40;
       c = text.charCodeAt(at++);
     }
     return n + c * scale;

@@ -288,17 +288,6 @@ fn first_matching_value(r: &Reason) -> &str {
     r.values.first().map_or("", String::as_str)
 }
 
-fn quote_list(entries: &[String]) -> String {
-    match entries.len() {
-        0 => "nothing".into(),
-        1 => format!("\"{}\"", entries[0]),
-        n if n <= 3 => {
-            format!("one of {}", entries.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join(", "))
-        }
-        n => format!("any of {n} entries"),
-    }
-}
-
 /// A short phrase for a clause that did not hold, written to `out` (the summary of every event
 /// that does not match has some: written in place, not formatted piece by piece).
 fn describe_failure(r: &Reason, out: &mut String) {
@@ -385,13 +374,30 @@ fn quoted(s: &str, max: usize, out: &mut String) {
     out.push('"');
 }
 
+/// What a clause that failed expected, as its note says: `"x"`, `one of "x", "y"`, `any of 5
+/// entries`, `matching "*x"`, `matching any of 19 patterns`. Written piece by piece: a note of
+/// every event that does not match.
 pub(crate) fn expected_phrase(entries: &[String], op: ReasonOp) -> String {
-    let list = quote_list(entries);
-    match op {
-        op if op.is_wildcard() && entries.len() > 3 => format!("matching any of {} patterns", entries.len()),
-        op if op.is_wildcard() => format!("matching {list}"),
-        _ => list,
+    let mut s = String::new();
+    let n = entries.len();
+    if op.is_wildcard() {
+        if n > 3 {
+            return format!("matching any of {n} patterns");
+        }
+        s.push_str("matching ");
     }
+    match n {
+        0 => s.push_str("nothing"),
+        1 => push_all(&mut s, &["\"", &entries[0], "\""]),
+        2 | 3 => {
+            s.push_str("one of ");
+            for (i, e) in entries.iter().enumerate() {
+                push_all(&mut s, &[if i > 0 { ", \"" } else { "\"" }, e, "\""]);
+            }
+        }
+        n => return format!("any of {n} entries"),
+    }
+    s
 }
 
 fn squash(s: &str) -> String {

@@ -575,14 +575,15 @@ fn pack_verdict(v: &Verdict) -> Result<String, JsValue> {
 struct Packed(String);
 
 impl Packed {
-    /// A number as base-2^14 digits, least significant first, each but the last + 0x4000: every
-    /// digit is one UTF-16 code unit (none a surrogate).
+    /// A number as base-64 digits, least significant first, each but the last + 0x40: every
+    /// digit is one ASCII character, so that a verdict of ASCII text is ASCII (the glue's
+    /// TextDecoder takes several times longer over text with one character that is not).
     fn num(&mut self, mut n: usize) {
-        while n >= 0x4000 {
-            self.0.push(char::from_u32(0x4000 + (n & 0x3fff) as u32).unwrap_or_default());
-            n >>= 14;
+        while n >= 0x40 {
+            self.0.push(char::from(0x40 + (n & 0x3f) as u8));
+            n >>= 6;
         }
-        self.0.push(char::from_u32(n as u32).unwrap_or_default());
+        self.0.push(char::from(n as u8));
     }
 
     fn str(&mut self, s: &str) {
