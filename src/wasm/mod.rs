@@ -204,14 +204,24 @@ pub fn verdict_shape(handle: u32) -> Result<JsValue, JsValue> {
         kinds: Vec<&'static str>,
         nodes: Vec<Node<'a>>,
     }
-    fn walk<'a>(r: &'a crate::Reason, out: &mut Vec<Node<'a>>) {
-        out.push((r.start, r.end, &r.clause, r.op.as_str(), r.field.as_deref(), r.children.len()));
-        r.children.iter().for_each(|c| walk(c, out));
+    fn walk<'a>(
+        r: &'a crate::Reason,
+        texts: &mut impl Iterator<Item = (crate::Span, &'a str)>,
+        out: &mut Vec<Node<'a>>,
+    ) {
+        // The query's text of the clause, as the verdict has it (the same preorder).
+        let text = match texts.next() {
+            Some((span, text)) if (span.start, span.end) == (r.start, r.end) => text,
+            _ => &r.clause,
+        };
+        out.push((r.start, r.end, text, r.op.as_str(), r.field.as_deref(), r.children.len()));
+        r.children.iter().for_each(|c| walk(c, texts, out));
     }
     let c = rule(handle)?;
     let empty = c.rule.evaluate(&Value::Object(serde_json::Map::new()));
+    let mut texts = c.rule.compiled().clause_texts().into_iter();
     let mut nodes = Vec::new();
-    walk(&empty.reasons, &mut nodes);
+    walk(&empty.reasons, &mut texts, &mut nodes);
     to_js(&Shape { rule: &empty.rule, kinds: KINDS.iter().map(|k| k.as_str()).collect(), nodes })
 }
 
@@ -225,19 +235,6 @@ pub fn scan_ndjson(handle: u32, bytes: &[u8]) -> Result<JsValue, JsValue> {
 #[wasm_bindgen]
 pub fn info(handle: u32) -> Result<JsValue, JsValue> {
     to_js(rule(handle)?.rule.info())
-}
-
-/// The clauses of the query, flat: `[start, end, text, ...]` (byte spans, as verdicts have them).
-#[wasm_bindgen]
-pub fn clauses(handle: u32) -> Result<js_sys::Array, JsValue> {
-    let c = rule(handle)?;
-    let out = js_sys::Array::new();
-    for (span, text) in c.rule.compiled().clause_texts() {
-        out.push(&span.start.into());
-        out.push(&span.end.into());
-        out.push(&text.into());
-    }
-    Ok(out)
 }
 
 /// The field paths the rule reads.
