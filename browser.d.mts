@@ -95,6 +95,18 @@ export declare function init(input?: InitInput | Promise<InitInput>): Promise<Br
 
 // The functions of the shared API, as in Node (index.d.ts); here each throws until `init()` has
 // resolved.
-export { compileRule, evaluate, matches, scanNdjson, versions, packs, suggestException, fieldValues, queryTokens, tunableLists, knownFields } from './index.js';
+export {
+  compileRule,
+  evaluate,
+  matches,
+  scanNdjson,
+  versions,
+  packs,
+  suggestException,
+  fieldValues,
+  queryTokens,
+  tunableLists,
+  knownFields,
+} from './index.js';
 
 export default init;

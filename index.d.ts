@@ -209,11 +209,7 @@ export interface ExceptionItemInput extends ExceptionItem {
 }
 
 /** What the `exceptions` option takes. */
-export type ExceptionsInput =
-  | string
-  | ExceptionItemInput
-  | readonly ExceptionItemInput[]
-  | { items: readonly ExceptionItemInput[] };
+export type ExceptionsInput = string | ExceptionItemInput | readonly ExceptionItemInput[] | { items: readonly ExceptionItemInput[] };
 
 /** An exception item proposed by `suggestException`, with what it does to the events given. */
 export interface Suggestion {
@@ -641,17 +637,7 @@ export declare function fieldValues(event: EventInput, path: string): string[];
 
 /** What a piece of query text is, for highlighting. */
 export type TokenKind =
-  | 'keyword'
-  | 'atom'
-  | 'category'
-  | 'field'
-  | 'string'
-  | 'number'
-  | 'operator'
-  | 'punctuation'
-  | 'comment'
-  | 'unsupported'
-  | 'invalid';
+  'keyword' | 'atom' | 'category' | 'field' | 'string' | 'number' | 'operator' | 'punctuation' | 'comment' | 'unsupported' | 'invalid';
 
 /** A token or comment of a query text; `from` and `to` in UTF-16 code units (string indices). */
 export interface QueryToken {

@@ -17,10 +17,25 @@
 // (`{"dns.question.name": ...}`) or arrays of objects, which the generated events do not use.
 
 const DOMAIN_PATTERNS = [
-  '*api.ipify.org', '*freegeoip.app', '*checkip.amazonaws.com', '*checkip.dyndns.org', '*freegeoip.app',
-  '*icanhazip.com', '*ifconfig.*', '*ipecho.net', '*ipgeoapi.com', '*ipinfo.io', '*ip.anysrc.net',
-  '*myexternalip.com', '*myipaddress.com', '*showipaddress.com', '*whatismyipaddress.com', '*wtfismyip.com',
-  '*ipapi.co', '*ip-lookup.net', '*ipstack.com',
+  '*api.ipify.org',
+  '*freegeoip.app',
+  '*checkip.amazonaws.com',
+  '*checkip.dyndns.org',
+  '*freegeoip.app',
+  '*icanhazip.com',
+  '*ifconfig.*',
+  '*ipecho.net',
+  '*ipgeoapi.com',
+  '*ipinfo.io',
+  '*ip.anysrc.net',
+  '*myexternalip.com',
+  '*myipaddress.com',
+  '*showipaddress.com',
+  '*whatismyipaddress.com',
+  '*wtfismyip.com',
+  '*ipapi.co',
+  '*ip-lookup.net',
+  '*ipstack.com',
 ];
 
 const EXCLUDED_EXECUTABLES = [

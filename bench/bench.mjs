@@ -39,15 +39,29 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => Number(inline ?? argv[++i]);
     switch (flag) {
-      case '--events': opts.events = value(); break;
-      case '--rounds': opts.rounds = value(); break;
-      case '--seed': opts.seed = value(); break;
-      case '--cold-runs': opts.coldRuns = value(); break;
-      case '--cli-size': opts.cliSize = inline ?? argv[++i]; break;
-      case '--mixes': opts.mixes = (inline ?? argv[++i]).split(','); break;
+      case '--events':
+        opts.events = value();
+        break;
+      case '--rounds':
+        opts.rounds = value();
+        break;
+      case '--seed':
+        opts.seed = value();
+        break;
+      case '--cold-runs':
+        opts.coldRuns = value();
+        break;
+      case '--cli-size':
+        opts.cliSize = inline ?? argv[++i];
+        break;
+      case '--mixes':
+        opts.mixes = (inline ?? argv[++i]).split(',');
+        break;
       case '--help':
       case '-h':
-        console.log('usage: node bench/bench.mjs [--events N] [--rounds R] [--seed S] [--cold-runs C] [--cli-size 1g|256m|0] [--mixes endpoint,network,dns]');
+        console.log(
+          'usage: node bench/bench.mjs [--events N] [--rounds R] [--seed S] [--cold-runs C] [--cli-size 1g|256m|0] [--mixes endpoint,network,dns]',
+        );
         process.exit(0);
         break;
       default:
@@ -74,8 +88,15 @@ const opts = parseArgs(process.argv.slice(2));
 
 // ----- machine -----------------------------------------------------------------------------------
 const cpus = os.cpus();
-console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`);
-console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (figures from a busy machine are noisy: compare ratios)`);
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
+);
+console.log(
+  `load average at start: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (figures from a busy machine are noisy: compare ratios)`,
+);
 
 // ----- one mix: data, agreement, timings -------------------------------------------------------
 let disagreements = 0;
@@ -118,7 +139,8 @@ function benchMix(mix) {
   const before = disagreements;
   const report = (what, i, detail) => {
     disagreements++;
-    if (disagreements - before <= 10) console.error(`DISAGREEMENT (${mix}, ${what}) on event ${i + 1}: ${detail}\n  ${JSON.stringify(events[i])}`);
+    if (disagreements - before <= 10)
+      console.error(`DISAGREEMENT (${mix}, ${what}) on event ${i + 1}: ${detail}\n  ${JSON.stringify(events[i])}`);
   };
   let expectedMatches = 0;
   const unmatched = [];
@@ -151,12 +173,56 @@ function benchMix(mix) {
 
   // ----- timings -----
   const cases = [
-    { name: 'matches(obj)', n: events.length, ndjson: false, fn: () => { for (const e of events) if (api.matches(e)) sink++; } },
-    { name: 'baseline: JS matcher (RegExp) on objects', n: events.length, ndjson: false, fn: () => { for (const e of events) if (baselineMatches(e)) sink++; } },
-    { name: 'scanNdjson(bytes)', n: events.length, ndjson: true, fn: () => { sink += api.scanNdjson(ndjson).counts.matched; } },
-    { name: 'baseline: JSON.parse per line + JS matcher', n: events.length, ndjson: true, fn: () => { sink += baselineScan(ndjson).counts.matched; } },
-    { name: `evaluate(obj), ${unmatched.length} events that do not match`, key: 'evaluate', n: unmatched.length, ndjson: false, fn: () => { for (const e of unmatched) if (api.evaluate(e).matched) sink++; } },
-    { name: `matches(obj), the same ${unmatched.length} events`, key: 'matchesUnmatched', n: unmatched.length, ndjson: false, fn: () => { for (const e of unmatched) if (api.matches(e)) sink++; } },
+    {
+      name: 'matches(obj)',
+      n: events.length,
+      ndjson: false,
+      fn: () => {
+        for (const e of events) if (api.matches(e)) sink++;
+      },
+    },
+    {
+      name: 'baseline: JS matcher (RegExp) on objects',
+      n: events.length,
+      ndjson: false,
+      fn: () => {
+        for (const e of events) if (baselineMatches(e)) sink++;
+      },
+    },
+    {
+      name: 'scanNdjson(bytes)',
+      n: events.length,
+      ndjson: true,
+      fn: () => {
+        sink += api.scanNdjson(ndjson).counts.matched;
+      },
+    },
+    {
+      name: 'baseline: JSON.parse per line + JS matcher',
+      n: events.length,
+      ndjson: true,
+      fn: () => {
+        sink += baselineScan(ndjson).counts.matched;
+      },
+    },
+    {
+      name: `evaluate(obj), ${unmatched.length} events that do not match`,
+      key: 'evaluate',
+      n: unmatched.length,
+      ndjson: false,
+      fn: () => {
+        for (const e of unmatched) if (api.evaluate(e).matched) sink++;
+      },
+    },
+    {
+      name: `matches(obj), the same ${unmatched.length} events`,
+      key: 'matchesUnmatched',
+      n: unmatched.length,
+      ndjson: false,
+      fn: () => {
+        for (const e of unmatched) if (api.matches(e)) sink++;
+      },
+    },
   ];
   for (const k of cases) k.ms = time(k.fn);
 
@@ -183,7 +249,9 @@ function benchMix(mix) {
 const results = opts.mixes.map(benchMix);
 console.log('\nall mixes, worst matches(obj) ratio first:');
 for (const r of [...results].sort((a, b) => a.r1 - b.r1)) {
-  console.log(`  ${r.mix.padEnd(9)} matches ${r.r1.toFixed(2)}x, scanNdjson ${r.r2.toFixed(2)}x, evaluate/matches (not matching) ${r.r3.toFixed(3)}x`);
+  console.log(
+    `  ${r.mix.padEnd(9)} matches ${r.r1.toFixed(2)}x, scanNdjson ${r.r2.toFixed(2)}x, evaluate/matches (not matching) ${r.r3.toFixed(3)}x`,
+  );
 }
 // The native scan, Python eql and the network-only figure below use the first mix.
 const { events, ndjson, mb, scanMs } = results[0];
@@ -198,7 +266,9 @@ writeFileSync(file, ndjson);
 let nativeEps;
 const build = spawnSync('cargo', ['build', '--quiet', '--release', '--example', 'scan_file'], { cwd: root, encoding: 'utf8' });
 if (build.status === 0) {
-  const target = JSON.parse(spawnSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root, encoding: 'utf8' }).stdout).target_directory;
+  const target = JSON.parse(
+    spawnSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root, encoding: 'utf8' }).stdout,
+  ).target_directory;
   const run = spawnSync(join(target, 'release', 'examples', 'scan_file'), [file, String(opts.rounds)], { encoding: 'utf8' });
   const native = JSON.parse(run.stdout);
   const nativeMbs = native.bytes / 1e6 / native.seconds;
@@ -206,7 +276,9 @@ if (build.status === 0) {
   const wasmMbs = (mb / scanMs) * 1000;
   console.log(`
 native scan (Rust, one core): ${fmt(nativeMbs, 0)} MB/s, ${fmt(native.lines / native.seconds)} events/s (target >= 1000 MB/s: ${verdictOf(nativeMbs, 1000)})`);
-  console.log(`  scanNdjson in wasm vs native:                 ${(wasmMbs / nativeMbs).toFixed(2)}x   (target >= 0.4x: ${verdictOf(wasmMbs / nativeMbs, 0.4)})`);
+  console.log(
+    `  scanNdjson in wasm vs native:                 ${(wasmMbs / nativeMbs).toFixed(2)}x   (target >= 0.4x: ${verdictOf(wasmMbs / nativeMbs, 0.4)})`,
+  );
   const wasmMatched = api.scanNdjson(ndjson).counts.matched;
   if (native.matched !== wasmMatched) {
     console.error(`DISAGREEMENT: native scan matched ${native.matched}, wasm ${wasmMatched}`);
@@ -225,9 +297,13 @@ if (eqlRun.status === 0) {
   const scanEps = (events.length / scanMs) * 1000;
   console.log(`Python eql ${'1.0.1'} PythonEngine on parsed events: ${fmt(eqlEps)} events/s`);
   if (nativeEps !== undefined) {
-    console.log(`  native scan (parsing included) vs eql (no parsing): ${(nativeEps / eqlEps).toFixed(2)}x   (target >= 10x: ${verdictOf(nativeEps / eqlEps, 10)})`);
+    console.log(
+      `  native scan (parsing included) vs eql (no parsing): ${(nativeEps / eqlEps).toFixed(2)}x   (target >= 10x: ${verdictOf(nativeEps / eqlEps, 10)})`,
+    );
   }
-  console.log(`  scanNdjson (parsing included) vs eql (no parsing): ${(scanEps / eqlEps).toFixed(2)}x   (target >= 10x: ${verdictOf(scanEps / eqlEps, 10)})`);
+  console.log(
+    `  scanNdjson (parsing included) vs eql (no parsing): ${(scanEps / eqlEps).toFixed(2)}x   (target >= 10x: ${verdictOf(scanEps / eqlEps, 10)})`,
+  );
   // eql's engine drops events that are not of category "network" by their type before it
   // evaluates anything: its speed on the events it does evaluate says what the query costs it.
   const netEps = e.network_events / e.network_seconds;
@@ -236,9 +312,13 @@ if (eqlRun.status === 0) {
   const netLines = events.flatMap((ev, i) => (typeOf(ev.event?.category) === 'network' ? [i] : []));
   if (netLines.length !== e.network_events) console.error(`eql timed ${e.network_events} network events, this run ${netLines.length}`);
   const netNdjson = Buffer.from(netLines.map((i) => JSON.stringify(events[i])).join('\n'));
-  const netMs = time(() => { sink += api.scanNdjson(netNdjson).counts.matched; });
+  const netMs = time(() => {
+    sink += api.scanNdjson(netNdjson).counts.matched;
+  });
   const netOurs = (netLines.length / netMs) * 1000;
-  console.log(`  on the ${fmt(e.network_events)} network events alone: eql ${fmt(netEps)} events/s, scanNdjson ${fmt(netOurs)} events/s (${(netOurs / netEps).toFixed(2)}x)`);
+  console.log(
+    `  on the ${fmt(e.network_events)} network events alone: eql ${fmt(netEps)} events/s, scanNdjson ${fmt(netOurs)} events/s (${(netOurs / netEps).toFixed(2)}x)`,
+  );
 } else {
   console.log('Python eql: skipped (no python with the `eql` package; `bash scripts/differential.sh` makes .venv)');
 }
@@ -249,7 +329,9 @@ const wasmPath = join(root, 'pkg/web/external_ip_lookup_rule_bg.wasm');
 const wasm = readFileSync(wasmPath);
 const gz = gzipSync(wasm, { level: 9 }).length;
 // Bytes, judged with 1 KB = 1,000 bytes (the stricter reading), compressed as a server's zlib would.
-console.log(`\nsize: pkg/web/external_ip_lookup_rule_bg.wasm ${fmt(wasm.length)} bytes raw, ${fmt(gz)} bytes gzip (zlib level 9) (targets: <= 250 KB ${verdictOf(gz, 250_000, false)}, <= 200 KB ${verdictOf(gz, 200_000, false)})`);
+console.log(
+  `\nsize: pkg/web/external_ip_lookup_rule_bg.wasm ${fmt(wasm.length)} bytes raw, ${fmt(gz)} bytes gzip (zlib level 9) (targets: <= 250 KB ${verdictOf(gz, 250_000, false)}, <= 200 KB ${verdictOf(gz, 200_000, false)})`,
+);
 
 // ----- cold start ----------------------------------------------------------------------------------
 // In a fresh process: load the package (the nodejs glue reads and instantiates the .wasm

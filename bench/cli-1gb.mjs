@@ -84,7 +84,16 @@ function event(i) {
     return {
       ...common,
       data_stream: { dataset: 'endpoint.events.process', namespace: 'default', type: 'logs' },
-      event: { action: 'start', category: ['process'], type: ['start'], kind: 'event', module: 'endpoint', dataset: 'endpoint.events.process', ingested, id: `p${i}` },
+      event: {
+        action: 'start',
+        category: ['process'],
+        type: ['start'],
+        kind: 'event',
+        module: 'endpoint',
+        dataset: 'endpoint.events.process',
+        ingested,
+        id: `p${i}`,
+      },
       process: {
         name,
         executable,
@@ -104,7 +113,16 @@ function event(i) {
     return {
       ...common,
       data_stream: { dataset: 'endpoint.events.network', namespace: 'default', type: 'logs' },
-      event: { action: 'lookup_requested', category: ['network'], type: ['protocol', 'info'], kind: 'event', module: 'endpoint', dataset: 'endpoint.events.network', ingested, id: `d${i}` },
+      event: {
+        action: 'lookup_requested',
+        category: ['network'],
+        type: ['protocol', 'info'],
+        kind: 'event',
+        module: 'endpoint',
+        dataset: 'endpoint.events.network',
+        ingested,
+        id: `d${i}`,
+      },
       network: { protocol: 'dns' },
       dns: { question: { name: lookup, type: 'A' } },
       process: { name, executable, pid: 1000 + (i % 30000), entity_id: `e${i}` },
@@ -114,7 +132,16 @@ function event(i) {
   return {
     ...common,
     data_stream: { dataset: 'endpoint.events.network', namespace: 'default', type: 'logs' },
-    event: { action: 'connection_attempted', category: ['network'], type: ['start'], kind: 'event', module: 'endpoint', dataset: 'endpoint.events.network', ingested, id: `n${i}` },
+    event: {
+      action: 'connection_attempted',
+      category: ['network'],
+      type: ['start'],
+      kind: 'event',
+      module: 'endpoint',
+      dataset: 'endpoint.events.network',
+      ingested,
+      id: `n${i}`,
+    },
     network: { transport: 'tcp', type: 'ipv4', direction: 'egress' },
     source: { ip: '10.1.2.3', port: 49152 + (i % 10000) },
     destination: { ip: '93.184.216.34', port: 443 },
@@ -160,15 +187,21 @@ try {
   console.log(`generating ${(size / (1 << 20)).toFixed(0)} MiB of NDJSON in ${file} ...`);
   const t0 = Date.now();
   const gen = await generate(file, size);
-  console.log(`  ${gen.events.toLocaleString('en-US')} events, ${(gen.bytes / 1e6).toFixed(0)} MB, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `  ${gen.events.toLocaleString('en-US')} events, ${(gen.bytes / 1e6).toFixed(0)} MB, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
   console.log('');
   // The native scan of the same file (examples/scan_file.rs), the figure the CLI is held to.
   let nativeMbs = NaN;
   const build = spawnSync('cargo', ['build', '--quiet', '--release', '--example', 'scan_file'], { cwd: repoRoot, encoding: 'utf8' });
   if (build.status === 0) {
-    const target = JSON.parse(spawnSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repoRoot, encoding: 'utf8' }).stdout).target_directory;
-    const native = JSON.parse(spawnSync(path.join(target, 'release', 'examples', 'scan_file'), [file, '1'], { encoding: 'utf8', maxBuffer: 1 << 20 }).stdout);
+    const target = JSON.parse(
+      spawnSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repoRoot, encoding: 'utf8' }).stdout,
+    ).target_directory;
+    const native = JSON.parse(
+      spawnSync(path.join(target, 'release', 'examples', 'scan_file'), [file, '1'], { encoding: 'utf8', maxBuffer: 1 << 20 }).stdout,
+    );
     nativeMbs = native.bytes / 1e6 / native.seconds;
     console.log(`native scan of the same file (Rust, one core, file in memory): ${nativeMbs.toFixed(0)} MB/s`);
   } else {
@@ -188,11 +221,17 @@ try {
       if (!ok) failed = true;
       const ratio = Number.isFinite(nativeMbs) ? `${(nativeMbs / mbs).toFixed(2)}x` : '-';
       console.log(
-        `${format.padEnd(7)}  ${String(w).padStart(7)}  ${r.secs.toFixed(1).padStart(7)}  ${mbs.toFixed(1).padStart(7)}  ${Math.round(events / r.secs).toLocaleString('en-US').padStart(9)}  ${alerts.padStart(9)}  ${peakMb.toFixed(0).padStart(13)}  ${ratio.padStart(10)}  ${ok ? 'ok' : `FAIL (exit ${r.code}, events ${events}, limit ${limitMb} MB)`}`,
+        `${format.padEnd(7)}  ${String(w).padStart(7)}  ${r.secs.toFixed(1).padStart(7)}  ${mbs.toFixed(1).padStart(7)}  ${Math.round(
+          events / r.secs,
+        )
+          .toLocaleString('en-US')
+          .padStart(
+            9,
+          )}  ${alerts.padStart(9)}  ${peakMb.toFixed(0).padStart(13)}  ${ratio.padStart(10)}  ${ok ? 'ok' : `FAIL (exit ${r.code}, events ${events}, limit ${limitMb} MB)`}`,
       );
     }
   }
-  console.log('native/CLI: the native scan\'s speed over the CLI\'s (target <= 1.5x)');
+  console.log("native/CLI: the native scan's speed over the CLI's (target <= 1.5x)");
 } finally {
   cleanup();
 }

@@ -121,7 +121,14 @@ const cases = [
     input: (n) =>
       writeBytes(
         `long-key-${n}.json.gz`,
-        zlib.gzipSync(Buffer.concat([Buffer.from('{\n  "took": 1,\n  "'), Buffer.alloc(n, 'k'), Buffer.from(`": 1,\n  "hits": {"hits": [\n{"_source": ${event(0)}}\n]}}\n`)]), { level: 9 }),
+        zlib.gzipSync(
+          Buffer.concat([
+            Buffer.from('{\n  "took": 1,\n  "'),
+            Buffer.alloc(n, 'k'),
+            Buffer.from(`": 1,\n  "hits": {"hits": [\n{"_source": ${event(0)}}\n]}}\n`),
+          ]),
+          { level: 9 },
+        ),
       ),
     argv: (f) => cli(['-o', '/dev/null', f]),
   },
@@ -157,7 +164,9 @@ try {
       const { file, bytes } = c.input(n);
       const r = await run(c.argv(file));
       const input = `${n.toLocaleString('en-US')} (${MB(bytes)})`.padEnd(30);
-      console.log(`${c.name.padEnd(16)}  ${input} ${`${r.rssMb.toFixed(0)} MB`.padStart(8)}  ${r.secs.toFixed(1).padStart(9)}  ${r.code}   ${c.what}`);
+      console.log(
+        `${c.name.padEnd(16)}  ${input} ${`${r.rssMb.toFixed(0)} MB`.padStart(8)}  ${r.secs.toFixed(1).padStart(9)}  ${r.code}   ${c.what}`,
+      );
       const note = /head detected.*/.exec(r.stderr);
       if (note) console.log(`${''.padEnd(18)}${note[0]}`);
       if (file && !keep) fs.rmSync(file, { force: true });

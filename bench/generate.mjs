@@ -45,20 +45,51 @@ export const MIXES = Object.freeze({
 
 /** Domains the rule looks for, as a malware sample or a script would query them. */
 const IP_LOOKUP_DOMAINS = [
-  'api.ipify.org', 'api64.ipify.org', 'freegeoip.app', 'checkip.amazonaws.com', 'checkip.dyndns.org',
-  'icanhazip.com', 'ipv4.icanhazip.com', 'ifconfig.me', 'ifconfig.co', 'ipecho.net', 'ipgeoapi.com',
-  'ipinfo.io', 'ip.anysrc.net', 'myexternalip.com', 'www.myipaddress.com', 'showipaddress.com',
-  'whatismyipaddress.com', 'wtfismyip.com', 'ipapi.co', 'extreme-ip-lookup.net', 'api.ipstack.com',
+  'api.ipify.org',
+  'api64.ipify.org',
+  'freegeoip.app',
+  'checkip.amazonaws.com',
+  'checkip.dyndns.org',
+  'icanhazip.com',
+  'ipv4.icanhazip.com',
+  'ifconfig.me',
+  'ifconfig.co',
+  'ipecho.net',
+  'ipgeoapi.com',
+  'ipinfo.io',
+  'ip.anysrc.net',
+  'myexternalip.com',
+  'www.myipaddress.com',
+  'showipaddress.com',
+  'whatismyipaddress.com',
+  'wtfismyip.com',
+  'ipapi.co',
+  'extreme-ip-lookup.net',
+  'api.ipstack.com',
 ];
 
 /** Near misses: a trailing dot, a look-alike, a suffix after the name. None matches. */
 const NEAR_MISSES = ['api.ipify.org.', 'ifconfigme.net', 'ipinfo.io.evil.example', 'myipaddress.co', 'ipapi.com'];
 
 const ORDINARY_DOMAINS = [
-  'www.google.com', 'login.microsoftonline.com', 'settings-win.data.microsoft.com', 'ctldl.windowsupdate.com',
-  'outlook.office365.com', 'teams.microsoft.com', 'github.com', 'registry.npmjs.org', 'cdn.jsdelivr.net',
-  'artifacts.elastic.co', 'wpad.corp.example', 'dc01.corp.example', 'fileserver.corp.example',
-  'ocsp.digicert.com', 'slack.com', 'zoom.us', 'update.googleapis.com', 'api.github.com',
+  'www.google.com',
+  'login.microsoftonline.com',
+  'settings-win.data.microsoft.com',
+  'ctldl.windowsupdate.com',
+  'outlook.office365.com',
+  'teams.microsoft.com',
+  'github.com',
+  'registry.npmjs.org',
+  'cdn.jsdelivr.net',
+  'artifacts.elastic.co',
+  'wpad.corp.example',
+  'dc01.corp.example',
+  'fileserver.corp.example',
+  'ocsp.digicert.com',
+  'slack.com',
+  'zoom.us',
+  'update.googleapis.com',
+  'api.github.com',
 ];
 
 /** Programs that look things up and are not excluded. */
@@ -114,11 +145,14 @@ const LOCAL_SERVICE = ['LOCAL SERVICE', 'NT AUTHORITY', 'S-1-5-19'];
 const NETWORK_SERVICE = ['NETWORK SERVICE', 'NT AUTHORITY', 'S-1-5-20'];
 
 const FILE_PATHS = [
-  'C:\\Users\\{user}\\Documents\\Q3 report.docx', 'C:\\Users\\{user}\\Downloads\\invoice_2023_0412.pdf',
-  'C:\\Windows\\Temp\\MpCmdRun.log', 'C:\\Users\\{user}\\AppData\\Local\\Temp\\~DF3A41.tmp',
+  'C:\\Users\\{user}\\Documents\\Q3 report.docx',
+  'C:\\Users\\{user}\\Downloads\\invoice_2023_0412.pdf',
+  'C:\\Windows\\Temp\\MpCmdRun.log',
+  'C:\\Users\\{user}\\AppData\\Local\\Temp\\~DF3A41.tmp',
   'C:\\ProgramData\\Microsoft\\Windows\\WER\\ReportQueue\\Report.wer',
   'C:\\Users\\{user}\\AppData\\Roaming\\Microsoft\\Windows\\Recent\\notes.lnk',
-  'C:\\Windows\\Prefetch\\SVCHOST.EXE-135A30D8.pf', 'D:\\shares\\finance\\budget.xlsx',
+  'C:\\Windows\\Prefetch\\SVCHOST.EXE-135A30D8.pf',
+  'D:\\shares\\finance\\budget.xlsx',
 ];
 
 const REGISTRY_PATHS = [
@@ -237,7 +271,13 @@ export function generateEvents(n, { seed = 20230314, mix = 'endpoint' } = {}) {
         const parent = pick(COMMON_PROGRAMS);
         ev = {
           ...base,
-          event: { ...base.event, action: pick(['start', 'end', 'fork']), category: ['process'], type: ['start'], dataset: 'endpoint.events.process' },
+          event: {
+            ...base.event,
+            action: pick(['start', 'end', 'fork']),
+            category: ['process'],
+            type: ['start'],
+            dataset: 'endpoint.events.process',
+          },
           data_stream: { ...base.data_stream, dataset: 'endpoint.events.process' },
           message: 'Endpoint process event',
           process: proc(p, user, {
@@ -255,10 +295,16 @@ export function generateEvents(n, { seed = 20230314, mix = 'endpoint' } = {}) {
         const name = path.slice(path.lastIndexOf('\\') + 1);
         ev = {
           ...base,
-          event: { ...base.event, action: pick(['creation', 'modification', 'deletion', 'rename']), category: ['file'], type: ['change'], dataset: 'endpoint.events.file' },
+          event: {
+            ...base.event,
+            action: pick(['creation', 'modification', 'deletion', 'rename']),
+            category: ['file'],
+            type: ['change'],
+            dataset: 'endpoint.events.file',
+          },
           data_stream: { ...base.data_stream, dataset: 'endpoint.events.file' },
           message: 'Endpoint file event',
-          file: { extension: name.split('.').pop(), name, path, size: int(100, 4000000)},
+          file: { extension: name.split('.').pop(), name, path, size: int(100, 4000000) },
           process: proc(p, user),
           user: withUser(user),
         };
@@ -269,7 +315,13 @@ export function generateEvents(n, { seed = 20230314, mix = 'endpoint' } = {}) {
         const dport = pick([443, 443, 443, 80, 445, 135, 3389, 8080]);
         ev = {
           ...base,
-          event: { ...base.event, action: pick(['connection_attempted', 'connection_accepted', 'disconnect_received']), category: ['network'], type: ['start'], dataset: 'endpoint.events.network' },
+          event: {
+            ...base.event,
+            action: pick(['connection_attempted', 'connection_accepted', 'disconnect_received']),
+            category: ['network'],
+            type: ['start'],
+            dataset: 'endpoint.events.network',
+          },
           data_stream: { ...base.data_stream, dataset: 'endpoint.events.network' },
           message: 'Endpoint network event',
           destination: { address: `52.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`, ip: '', port: dport, bytes: int(0, 90000) },
@@ -310,16 +362,27 @@ export function generateEvents(n, { seed = 20230314, mix = 'endpoint' } = {}) {
           domain = pick(IP_LOOKUP_DOMAINS);
           program = pick(SUSPECT_PROGRAMS);
           const r = rnd();
-          if (r < 0.25) program = pick(EXCLUDED_PROGRAMS); // excluded program
-          else if (r < 0.32) who = chance(0.5) ? LOCAL_SERVICE : NETWORK_SERVICE; // excluded account
-          else if (r < 0.42) domain = pick(NEAR_MISSES); // not a listed service
-          else if (r < 0.5) domain = domain.toUpperCase(); // `:` ignores case
+          if (r < 0.25)
+            program = pick(EXCLUDED_PROGRAMS); // excluded program
+          else if (r < 0.32)
+            who = chance(0.5) ? LOCAL_SERVICE : NETWORK_SERVICE; // excluded account
+          else if (r < 0.42)
+            domain = pick(NEAR_MISSES); // not a listed service
+          else if (r < 0.5)
+            domain = domain.toUpperCase(); // `:` ignores case
           else if (r < 0.53) action = 'lookup_result'; // not a request
         }
         const proto = kind === 'dns_ip_lookup' && rnd() < 0.02 ? 'DNS' : 'dns'; // `==` is case-sensitive
         ev = {
           ...base,
-          event: { ...base.event, action, category: ['network'], type: ['protocol', 'info'], outcome: 'unknown', dataset: 'endpoint.events.network' },
+          event: {
+            ...base.event,
+            action,
+            category: ['network'],
+            type: ['protocol', 'info'],
+            outcome: 'unknown',
+            dataset: 'endpoint.events.network',
+          },
           data_stream: { ...base.data_stream, dataset: 'endpoint.events.network' },
           message: 'Endpoint DNS event',
           dns: { Ext: { options: '0x0000000000000000', status: 0 }, question: { name: domain, type: pick(['A', 'AAAA']) } },

@@ -53,7 +53,8 @@ function notRead(head, name) {
   for (const f of NOT_READ) {
     if (startsWith(head, f.magic)) return `${f.what}: ${f.fix.replace('FILE', file)}`;
   }
-  if (isBzip2(head)) return `bzip2-compressed data, which this tool does not decompress: bzip2 -dc ${file} | external-ip-lookup-rule scan -`;
+  if (isBzip2(head))
+    return `bzip2-compressed data, which this tool does not decompress: bzip2 -dc ${file} | external-ip-lookup-rule scan -`;
   if (startsWith(head, ZSTD) && typeof zlib.createZstdDecompress !== 'function') {
     return `zstd-compressed data, and this Node.js (${process.version}) cannot decompress zstd (Node.js 22.15 and later can): zstd -dc ${file} | external-ip-lookup-rule scan -`;
   }
@@ -169,7 +170,9 @@ async function* gunzip(first, next) {
       for (;;) {
         const bad = buf.findIndex((b) => b !== 0);
         if (bad >= 0) {
-          throw new InputError(`gzip: trailing garbage after the compressed data, at byte ${offset + bad + 1} (everything before it was read)`);
+          throw new InputError(
+            `gzip: trailing garbage after the compressed data, at byte ${offset + bad + 1} (everything before it was read)`,
+          );
         }
         offset += buf.length;
         buf = Buffer.alloc(0);
@@ -205,7 +208,8 @@ async function* gunzip(first, next) {
           size += o.length;
           yield o;
         }
-        if (error) throw new InputError(`gzip: ${error.message}, at about byte ${offset + raw.bytesWritten} (everything before it was read)`);
+        if (error)
+          throw new InputError(`gzip: ${error.message}, at about byte ${offset + raw.bytesWritten} (everything before it was read)`);
         if (raw.bytesWritten < fed) {
           ended = true;
           break;
@@ -220,7 +224,8 @@ async function* gunzip(first, next) {
     buf = Buffer.concat([last.subarray(last.length - unused), buf]);
     offset += raw.bytesWritten;
     while (buf.length < 8 && (await more()));
-    if (buf.length < 8) throw new InputError(`gzip: the data is cut short in the trailer of member ${member} (everything before it was read)`);
+    if (buf.length < 8)
+      throw new InputError(`gzip: the data is cut short in the trailer of member ${member} (everything before it was read)`);
     const wantCrc = buf.readUInt32LE(0);
     const wantSize = buf.readUInt32LE(4);
     if (wantCrc !== crc >>> 0 || wantSize !== size % 2 ** 32) {

@@ -58,7 +58,13 @@ function expandGlob(pattern) {
         for (const e of entries(dir)) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name));
       };
       for (const b of bases) walk(b);
-      bases = last ? next.flatMap((d) => entries(d).filter((e) => !e.name.startsWith('.')).map((e) => join(d, e.name))) : next;
+      bases = last
+        ? next.flatMap((d) =>
+            entries(d)
+              .filter((e) => !e.name.startsWith('.'))
+              .map((e) => join(d, e.name)),
+          )
+        : next;
       continue;
     }
     if (!GLOB_CHARS.test(seg)) {

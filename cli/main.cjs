@@ -221,7 +221,16 @@ class RecordStore {
     }
     const bytes = Buffer.from(r.text, 'utf8');
     fs.writeSync(this.fd, bytes, 0, bytes.length, this.size);
-    this.replay.add({ file: r.file, line: r.line, primaryPresent: r.primaryPresent, primary: r.primary, secondary: r.secondary, seq, off: this.size, len: bytes.length });
+    this.replay.add({
+      file: r.file,
+      line: r.line,
+      primaryPresent: r.primaryPresent,
+      primary: r.primary,
+      secondary: r.secondary,
+      seq,
+      off: this.size,
+      len: bytes.length,
+    });
     this.size += bytes.length;
   }
 
@@ -338,7 +347,8 @@ async function main(argv, io = {}) {
     return 2;
   }
   const info = rule.info;
-  const customized = ruleOptions.query !== undefined || ruleOptions.addDomains !== undefined || ruleOptions.addExcludedExecutables !== undefined;
+  const customized =
+    ruleOptions.query !== undefined || ruleOptions.addDomains !== undefined || ruleOptions.addExcludedExecutables !== undefined;
   const alertOptions = {
     ruleUuid: opts.ruleUuid,
     spaceId: opts.space,
@@ -492,7 +502,12 @@ async function main(argv, io = {}) {
       stopped: Boolean(opts.strict),
     };
     const text = output === 'verdicts' || output === 'csv' ? engine._rejectedItem(error) : '';
-    return { iterator: (function* () { if (text) yield text; return res; })() };
+    return {
+      iterator: (function* () {
+        if (text) yield text;
+        return res;
+      })(),
+    };
   }
 
   async function submit(item, file, source) {
@@ -627,7 +642,8 @@ async function main(argv, io = {}) {
             restart();
           } else {
             if (first && follow) {
-              const why = notRead(r.value, name) ?? (r.value[0] === 0x1f && r.value[1] === 0x8b ? 'gzip-compressed data cannot be followed' : null);
+              const why =
+                notRead(r.value, name) ?? (r.value[0] === 0x1f && r.value[1] === 0x8b ? 'gzip-compressed data cannot be followed' : null);
               if (why) throw new InputError(why);
             }
             first = false;

@@ -108,7 +108,16 @@ class WorkerPool {
     const { buffer } = bytes;
     const b = job.batch;
     w.postMessage(
-      { id, buffer, offset: bytes.byteOffset, length: bytes.length, firstLine: b.firstLine, lineMap: b.lineMap, posMap: b.posMap, file: b.file },
+      {
+        id,
+        buffer,
+        offset: bytes.byteOffset,
+        length: bytes.length,
+        firstLine: b.firstLine,
+        lineMap: b.lineMap,
+        posMap: b.posMap,
+        file: b.file,
+      },
       [buffer],
     );
     job.batch = null;

@@ -22,8 +22,7 @@
 // on; an event without a usable @timestamp is not returned by the EQL search (its timestamp
 // field), and is reported as placed in no execution; ties in @timestamp keep input order.
 
-const MAX_SIGNALS_WARNING =
-  'This rule reached the maximum alert limit for the rule execution. Some alerts were not created.';
+const MAX_SIGNALS_WARNING = 'This rule reached the maximum alert limit for the rule execution. Some alerts were not created.';
 
 const MAX_TIME = 8.64e15;
 
@@ -86,7 +85,8 @@ class Replay {
     if (Number.isNaN(r.secondary)) return this._place(r, 'no @timestamp, the field the EQL search orders events by');
     // A Date holds 8.64e15 ms either side of the epoch; Elasticsearch would not have indexed
     // such an event's date either.
-    if (Math.abs(t) > MAX_TIME - lookbackMs) return this._place(r, `${r.primaryPresent ? primaryName : '@timestamp'} is out of the range of dates`);
+    if (Math.abs(t) > MAX_TIME - lookbackMs)
+      return this._place(r, `${r.primaryPresent ? primaryName : '@timestamp'} is out of the range of dates`);
     if (Math.abs(r.secondary) > MAX_TIME) return this._place(r, '@timestamp is out of the range of dates');
     this.placed++;
     const first = Math.ceil((t - phaseMs) / intervalMs);

@@ -51,7 +51,9 @@ const OUR_NAMESPACE = 'external_ip_lookup_rule';
 
 /** sha256(docIndex + docId + version + ruleId), as Kibana's generateId. */
 function generateId(docIndex, docId, version, ruleId) {
-  return createHash('sha256').update(String(docIndex).concat(docId, version, ruleId)).digest('hex');
+  return createHash('sha256')
+    .update(String(docIndex).concat(docId, version, ruleId))
+    .digest('hex');
 }
 
 // reason_formatters.ts getFieldTemplateValue: null for no value or a lone "-"; arrays joined.
@@ -209,9 +211,7 @@ const ECS_TYPES = {
  */
 function requiredFields(fields, query) {
   const named = fields.filter((f) => f !== 'event.category' || /\bevent\.category\b/.test(query));
-  return [...new Set(named)]
-    .sort()
-    .map((name) => ({ name, type: ECS_TYPES[name] ?? 'unknown', ecs: name in ECS_TYPES }));
+  return [...new Set(named)].sort().map((name) => ({ name, type: ECS_TYPES[name] ?? 'unknown', ecs: name in ECS_TYPES }));
 }
 
 /** The rule's threat, with `subtechnique` only on the techniques that have some (as the rules' JSON). */
@@ -329,13 +329,7 @@ function makeAlertContext(info, options = {}) {
 // Keys an event may not bring into its alert: the alert's own (an event claiming to be an alert
 // does not choose its uuid, space or reasons) and those filter_source.ts removes.
 function dropped(k) {
-  return (
-    k === 'event' ||
-    k === 'threshold_result' ||
-    k === OUR_NAMESPACE ||
-    k === 'kibana.space_ids' ||
-    k.startsWith('kibana.alert.')
-  );
+  return k === 'event' || k === 'threshold_result' || k === OUR_NAMESPACE || k === 'kibana.space_ids' || k.startsWith('kibana.alert.');
 }
 
 // The parts of one alert: `head` (the event's fields and the alert's own kibana.alert.*), then
@@ -347,7 +341,11 @@ function alertParts(ctx, doc, o) {
   const indexDerived = hit.index === undefined;
   const idDerived = hit.id === undefined;
   const index = hit.index ?? ctx.index ?? dataStreamName(source) ?? '';
-  const id = hit.id ?? createHash('sha256').update(o.text ?? JSON.stringify(hit.source)).digest('hex');
+  const id =
+    hit.id ??
+    createHash('sha256')
+      .update(o.text ?? JSON.stringify(hit.source))
+      .digest('hex');
   const uuid = generateId(index, id, String(hit.version), `${ctx.spaceId}:${ctx.ruleUuid}`);
   const timestamp = source['@timestamp'];
   const originalTime = isoTime(parseDate(timestamp));
@@ -482,7 +480,8 @@ function compactLine(ctx, doc, o, color) {
   const get = (path) => fieldValues(source, path);
   const userName = get('user.name');
   const userDomain = get('user.domain');
-  const user = userName.length && userDomain.length === 1 && typeof userDomain[0] === 'string' ? [`${userDomain[0]}\\${userName[0]}`] : userName;
+  const user =
+    userName.length && userDomain.length === 1 && typeof userDomain[0] === 'string' ? [`${userDomain[0]}\\${userName[0]}`] : userName;
   let proc = get('process.name');
   if (proc.length === 0) proc = get('process.executable').map((x) => (typeof x === 'string' ? x.split(/[\\/]/).pop() : x));
   const entries = matchedEntries(o.verdict && o.verdict.reasons);

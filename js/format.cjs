@@ -142,7 +142,9 @@ function summaryTable({ info, counts, stats, top = 15, replay }) {
       lines.push(`  ${padStart(fmtInt(rest), width)}  (${fmtInt(entries.length - top)} more)`);
     }
     if (stats.other[key] > 0) {
-      lines.push(`  ${padStart(fmtInt(stats.other[key]), width)}  (values beyond the first ${fmtInt(MAX_DISTINCT)} distinct ones, counted together)`);
+      lines.push(
+        `  ${padStart(fmtInt(stats.other[key]), width)}  (values beyond the first ${fmtInt(MAX_DISTINCT)} distinct ones, counted together)`,
+      );
     }
   }
   if (replay) {
@@ -155,13 +157,13 @@ function summaryTable({ info, counts, stats, top = 15, replay }) {
 /** Per-execution lines of a replay. */
 function replayTable(replay) {
   const lines = [];
-  lines.push(
-    `Executions (every ${replay.interval}, each looking back to ${replay.from}, at most ${replay.maxSignals} alerts)`,
-  );
+  lines.push(`Executions (every ${replay.interval}, each looking back to ${replay.from}, at most ${replay.maxSignals} alerts)`);
   if (replay.executions.length === 0) {
     lines.push('  (no execution saw a matching event)');
   } else {
-    lines.push(`  ${pad('EXECUTION', 24)}  ${padStart('IN WINDOW', 9)}  ${padStart('ALERTS', 6)}  ${padStart('DUPLICATE', 9)}  ${padStart('CUT', 6)}`);
+    lines.push(
+      `  ${pad('EXECUTION', 24)}  ${padStart('IN WINDOW', 9)}  ${padStart('ALERTS', 6)}  ${padStart('DUPLICATE', 9)}  ${padStart('CUT', 6)}`,
+    );
     for (const e of replay.executions) {
       const mark = e.max_signals_reached ? '  max_signals reached' : '';
       lines.push(

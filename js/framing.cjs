@@ -177,7 +177,10 @@ function parseKey(parts, len) {
  * JSON) becomes U+0001, which keeps the element invalid so that the engine rejects it.
  */
 class JsonFramer {
-  constructor(mode, { batchBytes = DEFAULT_BATCH_BYTES, maxLineBytes = DEFAULT_MAX_LINE_BYTES, maxNesting = MAX_NESTING, pool = null } = {}) {
+  constructor(
+    mode,
+    { batchBytes = DEFAULT_BATCH_BYTES, maxLineBytes = DEFAULT_MAX_LINE_BYTES, maxNesting = MAX_NESTING, pool = null } = {},
+  ) {
     if (!['array', 'es', 'json'].includes(mode)) throw new TypeError(`unknown JSON mode ${mode}`);
     this.mode = mode;
     this.pool = pool;
@@ -266,12 +269,7 @@ class JsonFramer {
         return this.depth === 1 && f[0].arr;
       default:
         return (
-          this.depth === 3 &&
-          !f[0].arr &&
-          !f[1].arr &&
-          f[1].key === 'hits' &&
-          f[2].arr &&
-          (f[2].key === 'hits' || f[2].key === 'events')
+          this.depth === 3 && !f[0].arr && !f[1].arr && f[1].key === 'hits' && f[2].arr && (f[2].key === 'hits' || f[2].key === 'events')
         );
     }
   }

@@ -89,7 +89,8 @@ function createScanner(options = {}) {
   // Required here, not at load: js/node.cjs requires this module.
   const rule = options.rule ?? require('./node.cjs').compileRule(ruleOptions);
   const source = options.source ?? '<stream>';
-  const customized = ruleOptions.query !== undefined || ruleOptions.addDomains !== undefined || ruleOptions.addExcludedExecutables !== undefined;
+  const customized =
+    ruleOptions.query !== undefined || ruleOptions.addDomains !== undefined || ruleOptions.addExcludedExecutables !== undefined;
   const alertOptions = { ruleUuid: options.ruleUuid, spaceId: options.spaceId, index: options.index, customized };
   const engine = new Engine(rule, {
     output,

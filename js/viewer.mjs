@@ -85,8 +85,9 @@ function el(doc, tag, className, text, ...children) {
  * Event data is attacker-controlled: `\u202E` (RIGHT-TO-LEFT OVERRIDE) before a reversed path
  * makes an alerting `process.executable` read as an excluded browser.
  */
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source);
 
 /** Whether `text` holds a character that `renderText` shows as an escape. */
@@ -153,7 +154,10 @@ export function clauseLabel(reason, max = 160) {
   if (reason.children && reason.children.length && OP_LABELS[reason.op]) {
     return `${OP_LABELS[reason.op]} (${reason.children.length} ${reason.children.length === 1 ? 'part' : 'parts'})`;
   }
-  let text = reason.clause.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').trim();
+  let text = reason.clause
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   // A long list reads better as its size: `dns.question.name : (19 entries)`.
   const list = /^([^("]*?)\s*\((.*)\)$/.exec(text);
   if (list && text.length > 80) {
@@ -235,7 +239,16 @@ export function renderVerdict(verdict, options = {}) {
   summary.dataset.role = 'summary';
   root.append(summary);
   if (verdict.query_matched && !verdict.matched && verdict.suppressed_by) {
-    root.append(el(doc, 'p', 'eil-detail', 'The query matched, but the exception "', renderText(verdict.suppressed_by, doc), '" suppresses the alert.'));
+    root.append(
+      el(
+        doc,
+        'p',
+        'eil-detail',
+        'The query matched, but the exception "',
+        renderText(verdict.suppressed_by, doc),
+        '" suppresses the alert.',
+      ),
+    );
   }
   const tree = el(doc, 'ul', 'eil-tree');
   tree.append(renderNode(doc, verdict.reasons, 0, options));
@@ -446,7 +459,12 @@ export async function createViewerPlugin(options = {}) {
         .then(source)
         .then(
           (event) => badge.isConnected && badgeEvents.get(badge) === source && showReasons(event, badge, { label: opts.label }),
-          (err) => openPanel(el(doc, 'p', 'eil-note', undefined, renderText(`This event cannot be read: ${err?.message ?? err}`, doc)), badge, opts),
+          (err) =>
+            openPanel(
+              el(doc, 'p', 'eil-note', undefined, renderText(`This event cannot be read: ${err?.message ?? err}`, doc)),
+              badge,
+              opts,
+            ),
         );
     });
     badgeCell(row).prepend(badge);

@@ -71,7 +71,9 @@ function send(res, status, body, type = 'text/plain; charset=utf-8') {
  * `//evil.example/../dist`, which a browser reads as another host when echoed back.
  */
 export function directoryLocation(root, dir) {
-  const segments = relative(root, dir).split(sep).filter((s) => s !== '');
+  const segments = relative(root, dir)
+    .split(sep)
+    .filter((s) => s !== '');
   return `/${segments.map((s) => `${encodeURIComponent(s)}/`).join('')}`;
 }
 

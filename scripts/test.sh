@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up what is missing, then runs every test: formatting and lints, the Rust tests (with
-# globset and with the crate's own matcher; the semantics corpus, properties, hostile input,
-# Sysmon samples), the build at the declared minimum Rust version, the API docs, the TypeScript
+# Sets up what is missing, then runs every test: formatting (rustfmt, Prettier) and lints, the
+# Rust tests (with globset and with the crate's own matcher; the semantics corpus, properties,
+# hostile input, Sysmon samples), the build at the declared minimum Rust version, the API docs, the TypeScript
 # declarations, the differential test against Python's eql, the Node tests against the built
 # WebAssembly package (API, CLI, tuning, hostile input), the browser tests in Chromium, and each
 # fuzz target for a bounded time (FUZZ_SECONDS, 20 s by default; 0 skips them).
@@ -28,6 +28,7 @@ CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --all-targets
 CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --lib --target wasm32-unknown-unknown --no-default-features
 step "cargo doc";                RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 step "eslint";                   npx --no-install eslint .
+step "prettier";                 npx --no-install prettier --check .
 step "typescript declarations";  npx --no-install tsc --noEmit -p tests/types
 step "typescript (browser)";     npx --no-install tsc --noEmit -p tests/types/browser
 step "differential (eql)";       bash scripts/differential.sh

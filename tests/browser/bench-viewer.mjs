@@ -76,7 +76,15 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
@@ -91,15 +99,19 @@ async function main() {
     // Time to first rows: from the file input's change event to the first frame with a row.
     await page.evaluate(() => {
       window.__bench = {};
-      document.querySelector('#file').addEventListener('change', () => {
-        const t0 = performance.now();
-        window.__bench.chosen = t0;
-        const poll = () => {
-          if (document.querySelector('#log-body [data-line]')) window.__bench.firstRows = performance.now() - t0;
-          else requestAnimationFrame(poll);
-        };
-        requestAnimationFrame(poll);
-      }, { capture: true });
+      document.querySelector('#file').addEventListener(
+        'change',
+        () => {
+          const t0 = performance.now();
+          window.__bench.chosen = t0;
+          const poll = () => {
+            if (document.querySelector('#log-body [data-line]')) window.__bench.firstRows = performance.now() - t0;
+            else requestAnimationFrame(poll);
+          };
+          requestAnimationFrame(poll);
+        },
+        { capture: true },
+      );
     });
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 120000 });
@@ -135,10 +147,13 @@ async function main() {
       const per = (k) => ((m1[k] - m0[k]) * 1000) / SCROLL_FRAMES;
       const steady = frames.slice(5, SCROLL_FRAMES / 2);
       const jumps = frames.slice(SCROLL_FRAMES / 2);
-      const line = (label, xs) => `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.filter((x) => x > 17.5).length} of ${xs.length} frames over 16.7 ms)`;
+      const line = (label, xs) =>
+        `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.filter((x) => x > 17.5).length} of ${xs.length} frames over 16.7 ms)`;
       results.push(`  scrolling, CPU ${rate}x, 90 px a frame: ${line('steady', steady)}`);
       results.push(`  scrolling, CPU ${rate}x, long jumps:    ${line('jumps', jumps)}`);
-      results.push(`  per frame (CDP), CPU ${rate}x: layout ${per('LayoutDuration').toFixed(2)} ms, style ${per('RecalcStyleDuration').toFixed(2)} ms, script ${per('ScriptDuration').toFixed(2)} ms, ${((m1.LayoutCount - m0.LayoutCount) / SCROLL_FRAMES).toFixed(2)} layouts`);
+      results.push(
+        `  per frame (CDP), CPU ${rate}x: layout ${per('LayoutDuration').toFixed(2)} ms, style ${per('RecalcStyleDuration').toFixed(2)} ms, script ${per('ScriptDuration').toFixed(2)} ms, ${((m1.LayoutCount - m0.LayoutCount) / SCROLL_FRAMES).toFixed(2)} layouts`,
+      );
     }
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
 
@@ -147,11 +162,15 @@ async function main() {
     console.log(`  whole file evaluated:   ${Math.round(scanned)} ms`);
     for (const r of results) console.log(r);
     const heap = after.heap - before.heap;
-    console.log(`  JS heap (page):   ${mb(before.heap)} before, ${mb(after.heap)} after: +${mb(heap)} = ${(heap / size).toFixed(2)}x the file`);
+    console.log(
+      `  JS heap (page):   ${mb(before.heap)} before, ${mb(after.heap)} after: +${mb(heap)} = ${(heap / size).toFixed(2)}x the file`,
+    );
     if (before.renderer && after.renderer) {
       const rss = after.renderer.rss - before.renderer.rss;
       const pss = after.renderer.pss - before.renderer.pss;
-      console.log(`  renderer (RSS):   ${mb(before.renderer.rss)} before, ${mb(after.renderer.rss)} after: +${mb(rss)} = ${(rss / size).toFixed(2)}x the file (PSS +${mb(pss)}); ${mb(after.renderer.rss)} in all = ${(after.renderer.rss / size).toFixed(2)}x`);
+      console.log(
+        `  renderer (RSS):   ${mb(before.renderer.rss)} before, ${mb(after.renderer.rss)} after: +${mb(rss)} = ${(rss / size).toFixed(2)}x the file (PSS +${mb(pss)}); ${mb(after.renderer.rss)} in all = ${(after.renderer.rss / size).toFixed(2)}x`,
+      );
     }
     await context.close();
   } finally {

@@ -118,7 +118,8 @@ export async function openReady(env, path = '', options = {}) {
 export async function screenshot(page, name, { doc = false, fullPage = false } = {}) {
   const file = join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
-  if (doc && process.env.UPDATE_DOC_SCREENSHOTS === '1') await page.screenshot({ path: join(DOC_SHOTS, `${doc === true ? name : doc}.png`), fullPage });
+  if (doc && process.env.UPDATE_DOC_SCREENSHOTS === '1')
+    await page.screenshot({ path: join(DOC_SHOTS, `${doc === true ? name : doc}.png`), fullPage });
   return file;
 }
 

@@ -26,7 +26,13 @@ const focused = (page) =>
   page.evaluate(() => {
     const e = document.activeElement;
     const row = e?.closest?.('[data-line]');
-    return { tag: e?.tagName, id: e?.id ?? '', cls: e?.className ?? '', line: row ? Number(row.dataset.line) : null, inLog: Boolean(e?.closest?.('#log')) };
+    return {
+      tag: e?.tagName,
+      id: e?.id ?? '',
+      cls: e?.className ?? '',
+      line: row ? Number(row.dataset.line) : null,
+      inLog: Boolean(e?.closest?.('#log')),
+    };
   });
 
 /** Presses Tab until `test(focus)` holds; fails after `max` presses. */
@@ -73,7 +79,8 @@ describe('keyboard only', () => {
     assert.equal((await focused(page)).line, 1);
 
     // The first alert: Tab from its row to its badge, then ArrowDown from the badge.
-    const firstAlert = events.findIndex((e, i) => i > 0 && e.dns.question.name === 'api.ipify.org' && e.process.executable.includes('powershell')) + 1;
+    const firstAlert =
+      events.findIndex((e, i) => i > 0 && e.dns.question.name === 'api.ipify.org' && e.process.executable.includes('powershell')) + 1;
     for (let l = 1; l < firstAlert; l++) await page.keyboard.press('ArrowDown');
     const onAlert = await focused(page);
     assert.equal(onAlert.line, firstAlert);
@@ -93,7 +100,10 @@ describe('keyboard only', () => {
     for (let i = 1; i <= 30; i++) {
       await page.keyboard.press('ArrowDown');
       const f = await focused(page);
-      assert.ok(f.inLog && f.line === firstAlert + i, `from the badge, press ${i}: row ${firstAlert + i}, not ${f.tag}#${f.id} line ${f.line}`);
+      assert.ok(
+        f.inLog && f.line === firstAlert + i,
+        `from the badge, press ${i}: row ${firstAlert + i}, not ${f.tag}#${f.id} line ${f.line}`,
+      );
     }
     // Enter on a row that is not an alert: its JSON; Escape: back on the row.
     let f = await focused(page);

@@ -39,7 +39,10 @@ async function overflow(page, boxes) {
           const style = getComputedStyle(c);
           if (style.display === 'none' || c.closest('[hidden]')) continue;
           const r = c.getBoundingClientRect();
-          if (r.width && r.right > right + 1) out.items.push(`${c.tagName.toLowerCase()}${c.id ? `#${c.id}` : ''}.${c.className} in ${box.id || box.className}: ${Math.round(r.right - right)} px`);
+          if (r.width && r.right > right + 1)
+            out.items.push(
+              `${c.tagName.toLowerCase()}${c.id ? `#${c.id}` : ''}.${c.className} in ${box.id || box.className}: ${Math.round(r.right - right)} px`,
+            );
           if (style.overflowX === 'visible') walk(c);
         }
       };
@@ -60,11 +63,16 @@ describe('layout at 390 px and 1440 px', () => {
       const o = await overflow(page, '.card, .top');
       assert.equal(o.page, 0, 'the page does not scroll sideways');
       assert.deepEqual(o.items, [], 'everything inside its card');
-      const preset = await page.evaluate(() => [document.querySelector('#preset').getBoundingClientRect().right, document.querySelector('#preset').closest('.card').getBoundingClientRect().right]);
+      const preset = await page.evaluate(() => [
+        document.querySelector('#preset').getBoundingClientRect().right,
+        document.querySelector('#preset').closest('.card').getBoundingClientRect().right,
+      ]);
       assert.ok(preset[0] <= preset[1], `the preset select ends at ${preset[0]}, its card at ${preset[1]}`);
       if (name === 'phone') {
         // One column: the event card below the rule's.
-        const [q, e] = await page.evaluate(() => ['#query-editor', '#event-editor'].map((s) => document.querySelector(s).getBoundingClientRect().left));
+        const [q, e] = await page.evaluate(() =>
+          ['#query-editor', '#event-editor'].map((s) => document.querySelector(s).getBoundingClientRect().left),
+        );
         assert.equal(Math.round(q), Math.round(e), 'the cards stack');
       }
       await page.evaluate(() => window.scrollTo(0, 0));
@@ -86,7 +94,9 @@ describe('layout at 390 px and 1440 px', () => {
         const box = (s) => row.querySelector(s).getBoundingClientRect();
         return {
           sideways: log.scrollWidth - log.clientWidth,
-          shown: [...row.children].filter((c) => c.getClientRects().length && getComputedStyle(c).display !== 'none').map((c) => c.className.replace('cell ', '')),
+          shown: [...row.children]
+            .filter((c) => c.getClientRects().length && getComputedStyle(c).display !== 'none')
+            .map((c) => c.className.replace('cell ', '')),
           proc: box('.col-proc'),
           dns: box('.col-dns'),
           rowRight: row.getBoundingClientRect().right,

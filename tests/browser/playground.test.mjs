@@ -281,7 +281,13 @@ describe('playground', () => {
     await item.locator('.entry-field').fill('host.name');
     await item.locator('.entry-op').selectOption('matches');
     await item.locator('.entry-value').fill('WS-*');
-    const event = { event: { category: 'network', action: 'lookup_requested' }, network: { protocol: 'dns' }, host: { name: 'WS-9', os: { type: 'windows' } }, process: { name: 'curl.exe' }, dns: { question: { name: 'ident.me' } } };
+    const event = {
+      event: { category: 'network', action: 'lookup_requested' },
+      network: { protocol: 'dns' },
+      host: { name: 'WS-9', os: { type: 'windows' } },
+      process: { name: 'curl.exe' },
+      dns: { question: { name: 'ident.me' } },
+    };
     await setEditorText(page, '#event-editor', JSON.stringify(event, null, 2));
     await waitForBanner(page, 'suppressed');
     await page.waitForFunction(() => location.hash.length > 3 && location.hash.slice(1) === document.body.dataset.saved);
@@ -354,10 +360,16 @@ describe('playground', () => {
     assert.match(await page.locator('#event-status').textContent(), /3 events \(NDJSON\); 1 not an event: line 3: /);
     await page.locator('#event-editor .cm-lint-marker-error').first().waitFor();
     // Sysmon DNS records: read as ECS they miss the rule's fields; as Sysmon or auto they alert.
-    const line = readFileSync(new URL('../cli/fixtures/sysmon-eid22.ndjson', import.meta.url), 'utf8').split('\n').find((l) => l.trim() && rules.compileRule({ input: 'auto' }).matches(l));
+    const line = readFileSync(new URL('../cli/fixtures/sysmon-eid22.ndjson', import.meta.url), 'utf8')
+      .split('\n')
+      .find((l) => l.trim() && rules.compileRule({ input: 'auto' }).matches(l));
     await setEditorText(page, '#event-editor', JSON.stringify(JSON.parse(line), null, 2));
     await waitForBanner(page, 'no-alert');
-    for (const [shape, state] of [['sysmon', 'alert'], ['ecs', 'no-alert'], ['auto', 'alert']]) {
+    for (const [shape, state] of [
+      ['sysmon', 'alert'],
+      ['ecs', 'no-alert'],
+      ['auto', 'alert'],
+    ]) {
       await page.selectOption('#input-shape', shape);
       await waitForBanner(page, state);
     }
@@ -377,7 +389,9 @@ describe('playground', () => {
     const option = page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.name' });
     await option.first().waitFor();
     // The engine's ECS field names, not only the rule's own.
-    assert.ok((await page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.registered_domain' }).count()) === 1);
+    assert.ok(
+      (await page.locator('#query-editor .cm-tooltip-autocomplete li', { hasText: 'dns.question.registered_domain' }).count()) === 1,
+    );
     await page.waitForTimeout(150); // CodeMirror takes Enter only once the list has been shown a moment
     await page.keyboard.press('Enter');
     assert.equal(await queryText(page), 'network where dns.question.name');
@@ -388,7 +402,11 @@ describe('playground', () => {
     await ops.first().waitFor();
     await page.waitForTimeout(150);
     const labels = await ops.allTextContents();
-    for (const op of [':', '==', 'not in', 'like~']) assert.ok(labels.some((l) => l.startsWith(op)), `${op} offered: ${labels.join(' | ')}`);
+    for (const op of [':', '==', 'not in', 'like~'])
+      assert.ok(
+        labels.some((l) => l.startsWith(op)),
+        `${op} offered: ${labels.join(' | ')}`,
+      );
     await page.keyboard.press('Escape');
 
     // Hover over the published query's `user.id not in (...)`: its result and what `not in` does.
@@ -427,15 +445,24 @@ describe('playground', () => {
     await waitForBanner(page, 'alert');
     assert.equal(await page.locator('#query-editor .cm-clause-failed').count(), 0, 'no clause tinted red');
     const notRange = await page.locator('#query-editor .cm-clause-held', { hasText: 'not' }).allTextContents();
-    assert.ok(notRange.some((t) => t.startsWith('not')), 'the `not ...` clause is tinted held as a whole');
+    assert.ok(
+      notRange.some((t) => t.startsWith('not')),
+      'the `not ...` clause is tinted held as a whole',
+    );
     const heldKinds = await page.locator('#verdict .eil-held > .eil-line .eil-kind').allTextContents();
     assert.ok(!heldKinds.includes('no value matched'), `held clauses: ${heldKinds.join(', ')}`);
     assert.equal(await page.locator('#verdict .eil-node[data-op="not in"] > .eil-line .eil-kind').textContent(), 'not in the list');
-    assert.equal(await page.locator('#verdict .eil-tree > .eil-node > ul > .eil-node[data-op="not"] > .eil-line .eil-kind').textContent(), 'not in the list');
+    assert.equal(
+      await page.locator('#verdict .eil-tree > .eil-node > ul > .eil-node[data-op="not"] > .eil-line .eil-kind').textContent(),
+      'not in the list',
+    );
     // A missing user.id: the exclusion holds because the field is absent.
     await page.selectOption('#preset', 'p:missing-user-id');
     await waitForBanner(page, 'alert');
-    assert.equal(await page.locator('#verdict .eil-node[data-op="not in"] > .eil-line .eil-kind').textContent(), 'field absent, so it holds');
+    assert.equal(
+      await page.locator('#verdict .eil-node[data-op="not in"] > .eil-line .eil-kind').textContent(),
+      'field absent, so it holds',
+    );
     // An excluded browser: now the `not` fails, tinted red, and its list entry is highlighted.
     await page.selectOption('#preset', 'p:browser');
     await waitForBanner(page, 'no-alert');
@@ -452,7 +479,12 @@ describe('playground', () => {
     await page.waitForSelector('#query-status[data-state="error"]');
     const status = page.locator('#query-status');
     assert.match(await status.textContent(), /missing `\)` to close the `\(`/);
-    const message = await status.evaluate((el) => [...el.childNodes].filter((n) => n.nodeName !== 'PRE').map((n) => n.textContent).join(''));
+    const message = await status.evaluate((el) =>
+      [...el.childNodes]
+        .filter((n) => n.nodeName !== 'PRE')
+        .map((n) => n.textContent)
+        .join(''),
+    );
     assert.doesNotMatch(message, /ident\.me/, 'the valid second entry is not blamed');
     assert.match(message, /^Query error: line 1, column 61: /);
     assert.equal(await status.getAttribute('data-offset'), String(Buffer.byteLength(unclosed)), 'at the end, where the `)` is missing');
@@ -461,7 +493,10 @@ describe('playground', () => {
     // A misspelt field in the query: a warning on the field itself, and a fix to apply.
     await setEditorText(page, '#query-editor', 'network where dns.question.nmae : "*ipify.org"');
     await page.waitForSelector('#query-status[data-state="ok"]');
-    assert.match(await page.locator('#query-warnings').textContent(), /`dns\.question\.nmae` is not an ECS field.*the closest ECS field is `dns\.question\.name`/);
+    assert.match(
+      await page.locator('#query-warnings').textContent(),
+      /`dns\.question\.nmae` is not an ECS field.*the closest ECS field is `dns\.question\.name`/,
+    );
     const range = page.locator('#query-editor .cm-lintRange-warning');
     await range.first().waitFor();
     assert.equal(await range.textContent(), 'dns.question.nmae');
@@ -480,7 +515,10 @@ describe('playground', () => {
     await item.locator('.entry-field').fill('user.nmae');
     await item.locator('.entry-value').fill('bob');
     await page.waitForFunction(() => /user\.nmae/.test(document.querySelector('#exceptions-warnings').textContent));
-    assert.match(await page.locator('#exceptions-warnings').textContent(), /exception "bob": `user\.nmae` is not an ECS field; the closest ECS field is `user\.name`/);
+    assert.match(
+      await page.locator('#exceptions-warnings').textContent(),
+      /exception "bob": `user\.nmae` is not an ECS field; the closest ECS field is `user\.name`/,
+    );
     await waitForBanner(page, 'alert');
     assertClean(log);
     await context.close();

@@ -35,7 +35,11 @@ async function assertInert(page, log, label) {
   assert.deepEqual(log.external, [], `${label}: no request left the page`);
   const paths = log.requests.map((u) => new URL(u).pathname);
   const allowed = /^\/(|index\.html|viewer\.html|embed\.html|style\.css|dist\/[\w.-]+\.(js|wasm))$/;
-  assert.deepEqual(paths.filter((p) => !allowed.test(p)), [], `${label}: only the page's own files were requested`);
+  assert.deepEqual(
+    paths.filter((p) => !allowed.test(p)),
+    [],
+    `${label}: only the page's own files were requested`,
+  );
   assert.deepEqual(log.cspViolations, [], `${label}: no CSP violation`);
   assert.deepEqual(log.pageErrors, [], `${label}: no uncaught error`);
   const dom = await page.evaluate(() => {
@@ -121,9 +125,18 @@ describe('hostile event data renders inert', () => {
     const row = page.locator('#log-body [data-line="41"]');
     await row.waitFor();
     const cells = await row.locator('[role="cell"]').allTextContents();
-    assert.ok(cells.some((c) => c === HOSTILE.user), 'user.name as text');
-    assert.ok(cells.some((c) => c === HOSTILE.name), 'dns.question.name as text');
-    assert.ok(cells.some((c) => c === HOSTILE.executable), 'process.executable as text');
+    assert.ok(
+      cells.some((c) => c === HOSTILE.user),
+      'user.name as text',
+    );
+    assert.ok(
+      cells.some((c) => c === HOSTILE.name),
+      'dns.question.name as text',
+    );
+    assert.ok(
+      cells.some((c) => c === HOSTILE.executable),
+      'process.executable as text',
+    );
     await row.locator('.eil-badge').click();
     const panel = page.locator('.eil-panel');
     await panel.waitFor();
@@ -158,10 +171,16 @@ function rawGet(base, path) {
   });
 }
 
-describe('the server and the pages\' policies', () => {
+describe("the server and the pages' policies", () => {
   test('a directory redirect never leaves the server, whatever the request path', async () => {
     const origin = new URL(env.url).origin;
-    for (const path of ['/%2F%2Fevil.example%2F..%2Fdist', '//evil.example/../dist', '/%5C%5Cevil.example%2F..%2Fdist', '/%2F%2Fevil.example/%2E%2E/dist', '/dist']) {
+    for (const path of [
+      '/%2F%2Fevil.example%2F..%2Fdist',
+      '//evil.example/../dist',
+      '/%5C%5Cevil.example%2F..%2Fdist',
+      '/%2F%2Fevil.example/%2E%2E/dist',
+      '/dist',
+    ]) {
       const { status, headers } = await rawGet(env.url, path);
       assert.equal(status, 301, `${path}: a redirect to the directory`);
       assert.equal(headers.location, '/dist/', `${path}: to the directory's own path`);
@@ -201,7 +220,10 @@ describe('the server and the pages\' policies', () => {
       });
       assert.equal(policy, 'TypeError', `${path || 'index.html'}: no other policy can be made`);
       await page.waitForTimeout(100);
-      assert.ok(log.cspViolations.length >= 1 && log.cspViolations.every((v) => /^(require-trusted-types-for|trusted-types) /.test(v)), log.cspViolations.join('\n'));
+      assert.ok(
+        log.cspViolations.length >= 1 && log.cspViolations.every((v) => /^(require-trusted-types-for|trusted-types) /.test(v)),
+        log.cspViolations.join('\n'),
+      );
       assert.deepEqual(log.pageErrors, []);
       await context.close();
     }
@@ -318,10 +340,33 @@ describe('share links are data from anyone', () => {
   });
 
   test('every field of the wrong type is named, and the rest of the link is used', { timeout: 60000 }, async () => {
-    const state = { v: 5, q: { x: 1 }, k: 'x', t: { addDomains: [1], packs: ['no-such-pack'], bogus: [] }, x: [{ entries: [{ field: 'a', operator: 'maybe', type: 'match', value: 'b' }] }, { name: 'ok', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'bob' }] }], i: 'xml', e: 7, z: 1 };
+    const state = {
+      v: 5,
+      q: { x: 1 },
+      k: 'x',
+      t: { addDomains: [1], packs: ['no-such-pack'], bogus: [] },
+      x: [
+        { entries: [{ field: 'a', operator: 'maybe', type: 'match', value: 'b' }] },
+        { name: 'ok', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'bob' }] },
+      ],
+      i: 'xml',
+      e: 7,
+      z: 1,
+    };
     const { page, log, context } = await open(linkFragment(state));
     const text = await page.locator('#link-status').textContent();
-    for (const want of ['unknown field `z`', 'version 5 is not one of', 'the query is not text', 'kept queries are not a list', 'tuning `addDomains`', 'pack "no-such-pack"', 'unknown tuning `bogus`', 'entries[0].operator "maybe"', 'input shape "xml"', 'the event is not text (7)']) {
+    for (const want of [
+      'unknown field `z`',
+      'version 5 is not one of',
+      'the query is not text',
+      'kept queries are not a list',
+      'tuning `addDomains`',
+      'pack "no-such-pack"',
+      'unknown tuning `bogus`',
+      'entries[0].operator "maybe"',
+      'input shape "xml"',
+      'the event is not text (7)',
+    ]) {
       assert.ok(text.includes(want), `${want} in: ${text}`);
     }
     // The valid exception item is used: the default event (bob) is suppressed.

@@ -47,7 +47,18 @@ function tenThousand() {
       rejected.push(lines.length);
     }
     // Some events with dotted keys: the same fields.
-    const ev = i % 50 === 7 ? { 'event.category': e.event.category, 'event.action': e.event.action, 'network.protocol': e.network.protocol, 'process.name': e.process.name, 'process.executable': e.process.executable, 'user.id': e.user.id, 'dns.question.name': e.dns.question.name } : e;
+    const ev =
+      i % 50 === 7
+        ? {
+            'event.category': e.event.category,
+            'event.action': e.event.action,
+            'network.protocol': e.network.protocol,
+            'process.name': e.process.name,
+            'process.executable': e.process.executable,
+            'user.id': e.user.id,
+            'dns.question.name': e.dns.question.name,
+          }
+        : e;
     lines.push(JSON.stringify(ev) + (i % 333 === 0 ? '\r' : ''));
     if (rule.matches(ev)) expected.push(lines.length);
   });
@@ -70,7 +81,11 @@ async function collectRows(page) {
     for (;;) {
       for (const row of document.querySelectorAll('#log-body [data-line]')) {
         // Rows are placed, not ordered, in the DOM: aria-rowindex says where each one shows.
-        seen.set(Number(row.getAttribute('aria-rowindex')), { line: Number(row.dataset.line), alert: row.querySelector('.eil-badge') !== null, rejected: row.classList.contains('rejected') });
+        seen.set(Number(row.getAttribute('aria-rowindex')), {
+          line: Number(row.dataset.line),
+          alert: row.querySelector('.eil-badge') !== null,
+          rejected: row.classList.contains('rejected'),
+        });
       }
       if (box.scrollTop + box.clientHeight >= box.scrollHeight - 1) break;
       box.scrollTop += Math.floor(box.clientHeight * 0.9);
@@ -103,8 +118,14 @@ describe('log viewer', () => {
     await page.check('#only-alerts');
     assert.equal(await counts.getAttribute('data-shown'), String(expected.length));
     const alerts = await collectRows(page);
-    assert.deepEqual(alerts.map((r) => r.line), expected);
-    assert.ok(alerts.every((r) => r.alert), 'every row shown has a badge');
+    assert.deepEqual(
+      alerts.map((r) => r.line),
+      expected,
+    );
+    assert.ok(
+      alerts.every((r) => r.alert),
+      'every row shown has a badge',
+    );
 
     // All rows: a badge on exactly the expected ones, the rejected lines marked as such.
     await page.uncheck('#only-alerts');
@@ -113,7 +134,11 @@ describe('log viewer', () => {
     const want = new Set(expected);
     const wrong = all.filter((r) => r.alert !== want.has(r.line));
     assert.deepEqual(wrong, [], 'rows flagged differently from the Node build');
-    assert.deepEqual(all.filter((r) => r.rejected).map((r) => r.line), rejected, 'the lines that are not events');
+    assert.deepEqual(
+      all.filter((r) => r.rejected).map((r) => r.line),
+      rejected,
+      'the lines that are not events',
+    );
     assertClean(log);
     await context.close();
   });
@@ -153,11 +178,14 @@ describe('log viewer', () => {
     const expected = events.filter((e) => rule.matches(e)).length;
     const { page, log, context } = await openViewer();
     await page.selectOption('#version', '108');
-    const dataTransfer = await page.evaluateHandle((text) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([text], 'events.json', { type: 'application/json' }));
-      return dt;
-    }, JSON.stringify(events, null, 2));
+    const dataTransfer = await page.evaluateHandle(
+      (text) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], 'events.json', { type: 'application/json' }));
+        return dt;
+      },
+      JSON.stringify(events, null, 2),
+    );
     await page.dispatchEvent('#drop', 'dragover', { dataTransfer });
     await page.dispatchEvent('#drop', 'drop', { dataTransfer });
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
@@ -221,7 +249,10 @@ describe('log viewer', () => {
       }
       await page.waitForTimeout(50);
     }
-    assert.ok(progress.some((p) => p > 0 && p < 1), `progress was shown (${progress.map((p) => p.toFixed(2)).join(' ')})`);
+    assert.ok(
+      progress.some((p) => p > 0 && p < 1),
+      `progress was shown (${progress.map((p) => p.toFixed(2)).join(' ')})`,
+    );
     assert.ok(Math.max(...frameGaps) < 1000, `frames kept coming while scanning (${Math.round(Math.max(...frameGaps))} ms at worst)`);
     assert.equal(await page.locator('#counts').getAttribute('data-events'), '100000');
     const inDom = await page.locator('#log-body [role="row"]').count();
@@ -263,10 +294,17 @@ describe('log viewer', () => {
     await context.close();
   });
 
-  test('search, sort by a column, a row\'s JSON, and the alerts exported as NDJSON and CSV', { timeout: 120000 }, async () => {
+  test("search, sort by a column, a row's JSON, and the alerts exported as NDJSON and CSV", { timeout: 120000 }, async () => {
     const events = generateEvents(3000, 77);
     // A value that a spreadsheet would run as a formula, in an alerting row.
-    events[5] = { ...events[5], event: { category: ['network'], action: 'lookup_requested' }, network: { protocol: 'dns' }, process: { name: 'x.exe', executable: '=HYPERLINK("http://attacker.example","x")' }, user: { id: 'S-1-5-21-9', name: 'mallory, "the" user' }, dns: { question: { name: 'api.ipify.org' } } };
+    events[5] = {
+      ...events[5],
+      event: { category: ['network'], action: 'lookup_requested' },
+      network: { protocol: 'dns' },
+      process: { name: 'x.exe', executable: '=HYPERLINK("http://attacker.example","x")' },
+      user: { id: 'S-1-5-21-9', name: 'mallory, "the" user' },
+      dns: { question: { name: 'api.ipify.org' } },
+    };
     const text = toNdjson(events);
     const file = join(dir, 'events-3k.ndjson');
     await writeFile(file, text);
@@ -291,9 +329,12 @@ describe('log viewer', () => {
     // Sort by user.name, then the other way.
     await page.click('#log-head button[data-column="3"]');
     assert.equal(await page.locator('#log-head [role="columnheader"]').nth(3).getAttribute('aria-sort'), 'ascending');
-    const names = async () => page.evaluate(() => [...document.querySelectorAll('#log-body [data-line]')]
-      .sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex'))
-      .map((r) => r.querySelector('.col-user').textContent));
+    const names = async () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('#log-body [data-line]')]
+          .sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex'))
+          .map((r) => r.querySelector('.col-user').textContent),
+      );
     const asc = await names();
     assert.deepEqual(asc, [...asc].sort(), 'ascending');
     const sortedAll = events.map((e) => e.user.name).sort();
@@ -317,13 +358,21 @@ describe('log viewer', () => {
     await page.click('#export-ndjson');
     const ndjson = readFileSync(await (await download).path(), 'utf8');
     assert.equal((await download).suggestedFilename(), 'events-3k-alerts.ndjson');
-    assert.deepEqual(ndjson.trimEnd().split('\n'), alertLines.map((l) => lines[l - 1]));
+    assert.deepEqual(
+      ndjson.trimEnd().split('\n'),
+      alertLines.map((l) => lines[l - 1]),
+    );
     download = page.waitForEvent('download');
     await page.click('#export-csv');
-    const csv = readFileSync(await (await download).path(), 'utf8').trimEnd().split('\r\n');
+    const csv = readFileSync(await (await download).path(), 'utf8')
+      .trimEnd()
+      .split('\r\n');
     assert.equal(csv[0], 'line,@timestamp,host.name,user.name,event.action,process.executable,dns.question.name');
     assert.equal(csv.length, alertLines.length + 1);
-    assert.deepEqual(csv.slice(1).map((r) => Number(r.split(',')[0])), alertLines);
+    assert.deepEqual(
+      csv.slice(1).map((r) => Number(r.split(',')[0])),
+      alertLines,
+    );
     // The formula is defused and quoted; quotes and commas are escaped.
     const row6 = csv.find((r) => r.startsWith('6,'));
     assert.ok(row6.includes('"\'=HYPERLINK(""http://attacker.example"",""x"")"'), row6);
@@ -359,22 +408,34 @@ describe('log viewer', () => {
     const events = generateEvents(2000, 5);
     const file = join(dir, 'events-2k.ndjson');
     await writeFile(file, toNdjson(events));
-    const exceptions = [{ name: 'svc_backup', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'svc_backup' }] }];
-    const state = { v: '104', t: { addDomains: ['*.corp.local'] }, x: [...exceptions, { name: 'incomplete', entries: [{ field: '', operator: 'included', type: 'match', value: '' }] }] };
+    const exceptions = [
+      { name: 'svc_backup', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'svc_backup' }] },
+    ];
+    const state = {
+      v: '104',
+      t: { addDomains: ['*.corp.local'] },
+      x: [...exceptions, { name: 'incomplete', entries: [{ field: '', operator: 'included', type: 'match', value: '' }] }],
+    };
     const options = { version: '104', addDomains: ['*.corp.local'], exceptions };
     const expected = events.filter((e) => rules.compileRule(options).matches(e)).length;
     assert.notEqual(expected, events.filter((e) => rules.compileRule({}).matches(e)).length, 'the link changes the alerts');
     // Handed over in the address (as the playground's "Triage logs with this rule" link does).
     const { page, log, context } = await openViewer(`viewer.html#${linkFragment(state)}`);
     assert.equal(await page.locator('#rule-status').getAttribute('data-rule'), 'link');
-    assert.match(await page.locator('#rule-status').textContent(), /version 104, the published query, 1 list edit\(s\), 1 exception item\(s\)/);
+    assert.match(
+      await page.locator('#rule-status').textContent(),
+      /version 104, the published query, 1 list edit\(s\), 1 exception item\(s\)/,
+    );
     assert.equal(await page.locator('#version').isDisabled(), true);
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
     assert.equal(await page.locator('#counts').getAttribute('data-alerts'), String(expected));
     // Back to the published rule: the file is evaluated again.
     await page.click('#rule-reset');
-    await page.waitForFunction((n) => document.body.dataset.state === 'ready' && document.querySelector('#counts').dataset.alerts === String(n), events.filter((e) => rules.compileRule({}).matches(e)).length);
+    await page.waitForFunction(
+      (n) => document.body.dataset.state === 'ready' && document.querySelector('#counts').dataset.alerts === String(n),
+      events.filter((e) => rules.compileRule({}).matches(e)).length,
+    );
     // Pasted: a query that does not compile leaves the rule as it is, and says why.
     await page.fill('#rule-link', `http://example.invalid/#${linkFragment({ v: '102', q: 'network where (' })}`);
     await page.click('#link-form button[type="submit"]');
@@ -405,4 +466,3 @@ describe('log viewer', () => {
     await context.close();
   });
 });
-

@@ -106,7 +106,9 @@ describe('alert document', () => {
             id: 'T1016',
             name: 'System Network Configuration Discovery',
             reference: 'https://attack.mitre.org/techniques/T1016/',
-            subtechnique: [{ id: 'T1016.001', name: 'Internet Connection Discovery', reference: 'https://attack.mitre.org/techniques/T1016/001/' }],
+            subtechnique: [
+              { id: 'T1016.001', name: 'Internet Connection Discovery', reference: 'https://attack.mitre.org/techniques/T1016/001/' },
+            ],
           },
         ],
       },
@@ -137,7 +139,9 @@ describe('alert document', () => {
         immutable: true,
         related_integrations: [],
         // detection-rules' get_required_fields: the query's fields, sorted, with their ECS types
-        required_fields: ['dns.question.name', 'event.action', 'network.protocol', 'process.executable', 'process.name', 'user.id'].map((name) => ({ name, type: 'keyword', ecs: true })),
+        required_fields: ['dns.question.name', 'event.action', 'network.protocol', 'process.executable', 'process.name', 'user.id'].map(
+          (name) => ({ name, type: 'keyword', ecs: true }),
+        ),
         setup: '',
         type: 'eql',
         language: 'eql',
@@ -185,9 +189,26 @@ describe('alert document', () => {
   it('writes kibana.alert.rule.exceptions_list from a Kibana exception-list export', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eilr-alert-'));
     const file = path.join(tmp, 'exceptions.ndjson');
-    const list = { id: 'a1b2', list_id: 'ip-lookup-exceptions', name: 'IP lookup exceptions', namespace_type: 'single', type: 'detection', description: 'x' };
-    const item = { item_id: 'i1', list_id: 'ip-lookup-exceptions', name: 'nobody', type: 'simple', namespace_type: 'single', entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'nobody' }] };
-    fs.writeFileSync(file, `${JSON.stringify(list)}\n${JSON.stringify(item)}\n{"exported_exception_list_count":1,"exported_exception_list_item_count":1}\n`);
+    const list = {
+      id: 'a1b2',
+      list_id: 'ip-lookup-exceptions',
+      name: 'IP lookup exceptions',
+      namespace_type: 'single',
+      type: 'detection',
+      description: 'x',
+    };
+    const item = {
+      item_id: 'i1',
+      list_id: 'ip-lookup-exceptions',
+      name: 'nobody',
+      type: 'simple',
+      namespace_type: 'single',
+      entries: [{ field: 'user.name', operator: 'included', type: 'match', value: 'nobody' }],
+    };
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify(list)}\n${JSON.stringify(item)}\n{"exported_exception_list_count":1,"exported_exception_list_item_count":1}\n`,
+    );
     const r = await run(['scan', '--exceptions', file, fixture('alert-hit.json')]);
     fs.rmSync(tmp, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
@@ -241,7 +262,7 @@ describe('alert document', () => {
     assert.equal(records(r2.stdout)[0]['kibana.alert.ancestors'][0].index, 'my-index');
   });
 
-  it('builds the reason from the fields present, as Kibana\'s template', async () => {
+  it("builds the reason from the fields present, as Kibana's template", async () => {
     const ev = {
       event: { category: ['network'], action: 'lookup_requested' },
       network: { protocol: 'dns' },
@@ -250,13 +271,28 @@ describe('alert document', () => {
     };
     const r = await run(['scan'], { input: `${JSON.stringify(ev)}\n` });
     const a = records(r.stdout)[0];
-    assert.equal(a['kibana.alert.reason'], 'network event with process nc.exe, created low alert External IP Lookup from Non-Browser Process.');
+    assert.equal(
+      a['kibana.alert.reason'],
+      'network event with process nc.exe, created low alert External IP Lookup from Non-Browser Process.',
+    );
     assert.equal(a['kibana.alert.original_time'], undefined);
     // Dotted keys are ECS fields too.
-    const dotted = { 'event.category': 'network', 'event.action': 'lookup_requested', 'network.protocol': 'dns', 'process.name': 'nc.exe', 'process.executable': 'C:\\Temp\\nc.exe', 'dns.question.name': 'ipinfo.io', 'host.name': 'H1', 'user.name': 'u1' };
+    const dotted = {
+      'event.category': 'network',
+      'event.action': 'lookup_requested',
+      'network.protocol': 'dns',
+      'process.name': 'nc.exe',
+      'process.executable': 'C:\\Temp\\nc.exe',
+      'dns.question.name': 'ipinfo.io',
+      'host.name': 'H1',
+      'user.name': 'u1',
+    };
     const r2 = await run(['scan'], { input: `${JSON.stringify(dotted)}\n` });
     const a2 = records(r2.stdout)[0];
-    assert.equal(a2['kibana.alert.reason'], 'network event with process nc.exe, by u1 on H1 created low alert External IP Lookup from Non-Browser Process.');
+    assert.equal(
+      a2['kibana.alert.reason'],
+      'network event with process nc.exe, by u1 on H1 created low alert External IP Lookup from Non-Browser Process.',
+    );
     assert.equal(a2['event.kind'], 'signal');
     assert.equal(a2['kibana.alert.original_event.action'], 'lookup_requested');
   });

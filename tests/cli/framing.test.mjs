@@ -44,17 +44,31 @@ describe('framing', () => {
         expected,
         `chunk ${chunk}`,
       );
-      const starts = text.split('\n').map((l, i) => (l === '  {' ? i + 1 : 0)).filter(Boolean);
-      assert.deepEqual(lines.map((l) => l.line), starts);
+      const starts = text
+        .split('\n')
+        .map((l, i) => (l === '  {' ? i + 1 : 0))
+        .filter(Boolean);
+      assert.deepEqual(
+        lines.map((l) => l.line),
+        starts,
+      );
     }
   });
 
   it('takes hits.hits of search responses, one after another', () => {
-    const resp = (ids) => ({ took: 1, hits: { total: { value: ids.length }, hits: ids.map((id) => ({ _id: id, _source: tricky[0] })) }, aggregations: { hits: { hits: [9] } } });
+    const resp = (ids) => ({
+      took: 1,
+      hits: { total: { value: ids.length }, hits: ids.map((id) => ({ _id: id, _source: tricky[0] })) },
+      aggregations: { hits: { hits: [9] } },
+    });
     const text = `${JSON.stringify(resp(['a', 'b']), null, 1)}\n${JSON.stringify(resp(['c']))}\n`;
     for (const chunk of [1, 5, 4096]) {
       const lines = frame('es', text, chunk);
-      assert.deepEqual(lines.map((l) => JSON.parse(l.text)._id), ['a', 'b', 'c'], `chunk ${chunk}`);
+      assert.deepEqual(
+        lines.map((l) => JSON.parse(l.text)._id),
+        ['a', 'b', 'c'],
+        `chunk ${chunk}`,
+      );
     }
   });
 
@@ -63,8 +77,14 @@ describe('framing', () => {
     const text = `${lines.join('\n')}\n`;
     for (const chunk of [1, 13, 1000]) {
       const got = frame('ndjson', text, chunk, { batchBytes: 97 });
-      assert.deepEqual(got.map((l) => l.text), lines);
-      assert.deepEqual(got.map((l) => l.line), lines.map((_, i) => i + 1));
+      assert.deepEqual(
+        got.map((l) => l.text),
+        lines,
+      );
+      assert.deepEqual(
+        got.map((l) => l.line),
+        lines.map((_, i) => i + 1),
+      );
     }
   });
 
@@ -136,7 +156,10 @@ describe('framing', () => {
     assert.ok(fr.frames.length <= 3, `${fr.frames.length} frames`);
     assert.equal(fr.elem.parts.length, 0, 'the bytes of a too deep element are not kept');
     out.push(...fr.end());
-    assert.deepEqual(out.map((o) => o.type), ['reject', 'error']);
+    assert.deepEqual(
+      out.map((o) => o.type),
+      ['reject', 'error'],
+    );
     assert.equal(out[0].line, 2);
     const closed = frame('array', `[\n${'['.repeat(128)}${']'.repeat(128)},\n${'['.repeat(127)}${']'.repeat(127)}\n]`, 1000);
     assert.equal(closed[0].type, 'reject');
@@ -161,7 +184,10 @@ describe('framing', () => {
 
   it('reads hits.events of an EQL response', () => {
     const text = JSON.stringify({ is_partial: false, hits: { total: { value: 2 }, events: [{ _id: 'a' }, { _id: 'b' }] } }, null, 2);
-    assert.deepEqual(frame('es', text, 7).map((l) => JSON.parse(l.text)._id), ['a', 'b']);
+    assert.deepEqual(
+      frame('es', text, 7).map((l) => JSON.parse(l.text)._id),
+      ['a', 'b'],
+    );
   });
 
   it('maps a column of a framed element back to the input', () => {
@@ -177,4 +203,3 @@ describe('framing', () => {
     assert.deepEqual(locate({ firstLine: 10 }, 3, 7), { line: 12, column: 7 });
   });
 });
-

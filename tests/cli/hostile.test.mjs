@@ -59,7 +59,10 @@ describe('an event with a timestamp no Date holds', () => {
     const r = await run(['scan', '--replay'], { input: text });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(records(r.stdout).length, 1);
-    assert.match(r.stderr, /1 matching events have no usable timestamp and are in no execution:\n +<stdin>:1: event\.ingested is out of the range of dates/);
+    assert.match(
+      r.stderr,
+      /1 matching events have no usable timestamp and are in no execution:\n +<stdin>:1: event\.ingested is out of the range of dates/,
+    );
   });
 });
 
@@ -98,7 +101,10 @@ describe('deep nesting and long keys', () => {
 
   it('a search response with a 50 MB key is read', async () => {
     const head = `{\n  "took": 1,\n  "${'k'.repeat(50 << 20)}": 1,\n  "hits": {\n    "hits": [\n`;
-    const file = put('long-key.json.gz', zlib.gzipSync(`${head}${JSON.stringify({ _index: 'i', _id: 'x', _source: JSON.parse(matchingLine()) })}\n]}}\n`));
+    const file = put(
+      'long-key.json.gz',
+      zlib.gzipSync(`${head}${JSON.stringify({ _index: 'i', _id: 'x', _source: JSON.parse(matchingLine()) })}\n]}}\n`),
+    );
     const r = await run(['scan', file]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(records(r.stdout)[0]['kibana.alert.ancestors'][0].id, 'x');
@@ -121,7 +127,9 @@ describe('format detection never loses later lines', () => {
 
 describe('__proto__ keys', () => {
   it('are kept in alerts, as Kibana keeps them (JSON.parse and object spread make them own keys)', async () => {
-    const line = matchingLine().replace('{"@timestamp"', '{"__proto__":{"polluted":1},"@timestamp"').replace('"event":{', '"event":{"__proto__":"x",');
+    const line = matchingLine()
+      .replace('{"@timestamp"', '{"__proto__":{"polluted":1},"@timestamp"')
+      .replace('"event":{', '"event":{"__proto__":"x",');
     const r = await run(['scan'], { input: `${line}\n` });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"__proto__":\{"polluted":1\}/);

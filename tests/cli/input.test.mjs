@@ -143,7 +143,10 @@ describe('malformed input', () => {
     );
     // The column is serde_json's (bytes from the line's start), without its "at line 1 column N".
     const lines = fs.readFileSync(file, 'utf8').split('\n');
-    assert.match(r.stderr, new RegExp(`^${escape(file)}:2:${Buffer.byteLength(lines[1])}: invalid JSON: EOF while parsing an object$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^${escape(file)}:2:${Buffer.byteLength(lines[1])}: invalid JSON: EOF while parsing an object$`, 'm'),
+    );
     assert.match(r.stderr, new RegExp(`^${escape(file)}:4:1: an event must be a JSON object, not an array$`, 'm'));
     assert.match(r.stderr, new RegExp(`^${escape(file)}:6:\\d+: invalid JSON`, 'm'));
     assert.match(r.stderr, new RegExp(`^${escape(file)}:8:1: an event must be a JSON object, not a string$`, 'm'));

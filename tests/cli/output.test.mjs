@@ -130,7 +130,10 @@ describe('output formats', () => {
     const r = await run(['scan', '-f', 'summary', fixture('events.ndjson'), fixture('events.json')]);
     assert.equal(r.status, 0);
     const out = r.stdout;
-    assert.match(out, /^External IP Lookup from Non-Browser Process \(rule 1d72d014-e2ab-4707-b056-9b96abe7b511, version 102, severity low\)$/m);
+    assert.match(
+      out,
+      /^External IP Lookup from Non-Browser Process \(rule 1d72d014-e2ab-4707-b056-9b96abe7b511, version 102, severity low\)$/m,
+    );
     assert.match(out, /^events read +10$/m);
     assert.match(out, /^matched +6$/m);
     assert.match(out, /^not matched +4$/m);
@@ -138,7 +141,12 @@ describe('output formats', () => {
     const section = (title) => {
       const start = out.indexOf(title);
       assert.ok(start >= 0, title);
-      const rest = out.slice(start).split('\n\n')[0].split('\n').slice(2).filter((l) => l.trim());
+      const rest = out
+        .slice(start)
+        .split('\n\n')[0]
+        .split('\n')
+        .slice(2)
+        .filter((l) => l.trim());
       return Object.fromEntries(rest.map((l) => l.trim().split(/\s{2,}/)).map(([n, name]) => [name, Number(n)]));
     };
     assert.deepEqual(section('Alerts by host'), { 'WS-042': 2, 'SRV-DB1': 2, 'WS-107': 2 });
@@ -171,7 +179,9 @@ describe('output formats', () => {
   it('--query-file replaces the query', async () => {
     const r = await run(['scan', '-f', 'verdicts', '--query-file', fixture('query.eql'), fixture('events.ndjson')]);
     assert.deepEqual(
-      records(r.stdout).filter((v) => v.matched).map((v) => v.line),
+      records(r.stdout)
+        .filter((v) => v.matched)
+        .map((v) => v.line),
       [5],
     );
     const a = records((await run(['scan', '--query-file', fixture('query.eql'), fixture('events.ndjson')])).stdout)[0];
@@ -213,7 +223,10 @@ describe('exit status (as grep: 0 alerts found, 1 none, 2 error)', () => {
 
   it('works in a shell condition: `scan FILE && echo alerts`', async () => {
     const { spawnSync } = await import('node:child_process');
-    const sh = (file) => spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" scan -q "${file}" && echo alerts || echo none`], { encoding: 'utf8' }).stdout.trim();
+    const sh = (file) =>
+      spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" scan -q "${file}" && echo alerts || echo none`], {
+        encoding: 'utf8',
+      }).stdout.trim();
     assert.equal(sh(fixture('events.ndjson')), 'alerts');
     assert.equal(sh(fixture('no-match.ndjson')), 'none');
   });

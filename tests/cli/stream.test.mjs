@@ -33,15 +33,24 @@ describe('createScanner', () => {
     const out = path.join(tmp, 'alerts.ndjson');
     const scanner = createScanner({ format: 'alerts', now: NOW });
     await pipeline(fs.createReadStream(gz), zlib.createGunzip(), scanner, fs.createWriteStream(out));
-    const alerts = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(alerts.map((a) => a['event.id']), ['ev-1', 'ev-3', 'ev-5']);
+    const alerts = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      alerts.map((a) => a['event.id']),
+      ['ev-1', 'ev-3', 'ev-5'],
+    );
     assert.equal(alerts[0]['@timestamp'], NOW);
     assert.equal(alerts[0]['kibana.alert.rule.rule_type_id'], 'siem.eqlRule');
     assert.deepEqual(scanner.counts, { lines: 5, matched: 3, unmatched: 2, rejected: 0, blank: 1 });
   });
 
   it('writes the same alerts as the CLI', async () => {
-    const text = await collect(fs.createReadStream(fixture('search-response.json')).pipe(createScanner({ now: NOW, source: fixture('search-response.json') })));
+    const text = await collect(
+      fs.createReadStream(fixture('search-response.json')).pipe(createScanner({ now: NOW, source: fixture('search-response.json') })),
+    );
     const { run } = await import('./helpers.mjs');
     const cli = await run(['scan', '--now', NOW, fixture('search-response.json')]);
     assert.equal(text.join(''), cli.stdout);
@@ -49,8 +58,14 @@ describe('createScanner', () => {
 
   it('reads objects with objectMode', async () => {
     const alerts = await collect(fs.createReadStream(fixture('events.json')).pipe(createScanner({ objectMode: true, now: NOW })));
-    assert.deepEqual(alerts.map((a) => a['event.id']), ['ev-1', 'ev-3', 'ev-5']);
-    assert.equal(alerts[1]['kibana.alert.reason'], 'network event with process curl.exe, by svc_sql on SRV-DB1 created low alert External IP Lookup from Non-Browser Process.');
+    assert.deepEqual(
+      alerts.map((a) => a['event.id']),
+      ['ev-1', 'ev-3', 'ev-5'],
+    );
+    assert.equal(
+      alerts[1]['kibana.alert.reason'],
+      'network event with process curl.exe, by svc_sql on SRV-DB1 created low alert External IP Lookup from Non-Browser Process.',
+    );
   });
 
   it('detects the input format of bytes, even split into one-byte chunks', async () => {
@@ -69,12 +84,18 @@ describe('createScanner', () => {
     const scanner = createScanner({ format: 'verdicts', objectMode: true, rule: compileRule({ version: '104' }) });
     const out = await collect(Readable.from([...events, { _index: 'i', _id: 'x', _source: events[0] }]).pipe(scanner));
     assert.equal(out.length, 6);
-    assert.deepEqual(out.map((v) => v.matched), [true, false, true, false, true, true]);
+    assert.deepEqual(
+      out.map((v) => v.matched),
+      [true, false, true, false, true, true],
+    );
     assert.equal(out[5]._id, 'x');
     assert.equal(out[0].rule.version, '104');
     const alerts = await collect(Readable.from(events).pipe(createScanner({ now: NOW, objectMode: true })));
-    assert.deepEqual(alerts.map((a) => a['event.id']), ['ev-1', 'ev-3', 'ev-5']);
-    assert.equal(events[0].event.kind, 'event', 'the caller\'s objects are not changed');
+    assert.deepEqual(
+      alerts.map((a) => a['event.id']),
+      ['ev-1', 'ev-3', 'ev-5'],
+    );
+    assert.equal(events[0].event.kind, 'event', "the caller's objects are not changed");
   });
 
   it('counts and reports rejected lines, and fails at the first with strict', async () => {
@@ -83,9 +104,15 @@ describe('createScanner', () => {
     scanner.on('rejected', (r) => rejected.push(r));
     const out = await collect(Readable.from([fs.readFileSync(fixture('malformed.ndjson'))]).pipe(scanner));
     assert.equal(out.length, 8);
-    assert.deepEqual(rejected.map((r) => r.line), [2, 4, 6, 8]);
+    assert.deepEqual(
+      rejected.map((r) => r.line),
+      [2, 4, 6, 8],
+    );
     assert.deepEqual(scanner.counts, { lines: 8, matched: 3, unmatched: 1, rejected: 4, blank: 1 });
-    assert.deepEqual(scanner.rejections.map((r) => r.line), [2, 4, 6, 8]);
+    assert.deepEqual(
+      scanner.rejections.map((r) => r.line),
+      [2, 4, 6, 8],
+    );
 
     const strict = createScanner({ strict: true, source: 'm.ndjson' });
     await assert.rejects(
@@ -165,7 +192,10 @@ describe('createScanner, live and robust (issues 15 and 19)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     source.destroy(new Error('connection reset'));
     await assert.rejects(done, /connection reset/);
-    assert.deepEqual(alerts.map((a) => a['event.id']), ['s-1', 's-2', 's-3', 's-4', 's-5']);
+    assert.deepEqual(
+      alerts.map((a) => a['event.id']),
+      ['s-1', 's-2', 's-3', 's-4', 's-5'],
+    );
     assert.deepEqual(scanner.counts, { lines: 8, matched: 5, unmatched: 2, rejected: 1, blank: 0 });
     assert.equal(scanner.rejections[0].line, 8);
   });
@@ -177,16 +207,33 @@ describe('createScanner, live and robust (issues 15 and 19)', () => {
     const big = ev();
     big.bytes = 10n;
     const getter = ev();
-    Object.defineProperty(getter, 'boom', { enumerable: true, get: () => { throw new Error('no way'); } });
+    Object.defineProperty(getter, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no way');
+      },
+    });
     const fine = JSON.parse(line('after'));
     for (const objectMode of [true, false]) {
       const scanner = createScanner({ objectMode, now: NOW });
       const rejected = [];
       scanner.on('rejected', (r) => rejected.push(r));
       const out = await collect(Readable.from([cyclic, big, getter, fine]).pipe(scanner));
-      const alerts = objectMode ? out : out.join('').trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(alerts.map((a) => a['event.id']), ['after']);
-      assert.deepEqual(rejected.map((r) => r.line), [1, 2, 3]);
+      const alerts = objectMode
+        ? out
+        : out
+            .join('')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        alerts.map((a) => a['event.id']),
+        ['after'],
+      );
+      assert.deepEqual(
+        rejected.map((r) => r.line),
+        [1, 2, 3],
+      );
       assert.match(rejected[0].message, /^the event cannot be serialised as JSON: .*circular/i);
       assert.match(rejected[1].message, /BigInt/);
       assert.match(rejected[2].message, /no way/);
@@ -253,14 +300,23 @@ describe('createScanner, live and robust (issues 15 and 19)', () => {
     } finally {
       Buffer.concat = concat;
     }
-    assert.deepEqual(alerts.map((a) => a['event.id']), ['long', 'next']);
+    assert.deepEqual(
+      alerts.map((a) => a['event.id']),
+      ['long', 'next'],
+    );
     // Linear: a few copies of the input at most (it was once copied again on every byte: 3.7 GB).
     assert.ok(copied <= 4 * bytes.length, `copied ${copied} bytes for ${bytes.length}`);
   });
 
   it('reads an EQL search response (hits.events)', async () => {
     const ev = JSON.parse(line('eql'));
-    const resp = { is_partial: false, is_running: false, took: 3, timed_out: false, hits: { total: { value: 1, relation: 'eq' }, events: [{ _index: 'i', _id: 'e1', _source: ev }] } };
+    const resp = {
+      is_partial: false,
+      is_running: false,
+      took: 3,
+      timed_out: false,
+      hits: { total: { value: 1, relation: 'eq' }, events: [{ _index: 'i', _id: 'e1', _source: ev }] },
+    };
     for (const text of [JSON.stringify(resp, null, 2), JSON.stringify(resp)]) {
       const [a] = await collect(Readable.from([Buffer.from(text)]).pipe(createScanner({ objectMode: true })));
       assert.equal(a['kibana.alert.ancestors'][0].id, 'e1');

@@ -36,7 +36,10 @@ describe('--input', () => {
     const input = a.external_ip_lookup_rule.input;
     assert.equal(input.shape, 'evtx-json');
     assert.equal(input.status, 'mapped');
-    assert.deepEqual(input.fields.find((f) => f.field === 'dns.question.name'), { field: 'dns.question.name', from: 'EventData.QueryName', value: 'api.ipify.org' });
+    assert.deepEqual(
+      input.fields.find((f) => f.field === 'dns.question.name'),
+      { field: 'dns.question.name', from: 'EventData.QueryName', value: 'api.ipify.org' },
+    );
   });
 
   it('sysmon: the summary and the CSV show the mapped fields', async () => {

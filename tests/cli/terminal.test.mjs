@@ -57,7 +57,10 @@ describe('at a terminal', () => {
   });
 
   it('without colour when NO_COLOR is set, or with --color never', async () => {
-    for (const [args, env] of [[[], { NO_COLOR: '1' }], [['--color', 'never'], {}]]) {
+    for (const [args, env] of [
+      [[], { NO_COLOR: '1' }],
+      [['--color', 'never'], {}],
+    ]) {
       const r = await inProcess(['scan', ...args, fixture('events.ndjson')], { env });
       assert.equal(r.stdout.trimEnd().split('\n').length, 3);
       assert.ok(!r.stdout.includes(ESC), JSON.stringify(args));
@@ -134,7 +137,7 @@ describe('--format bulk', () => {
     assert.equal(new Set(ops.map((o) => o.meta._id)).size, 4);
   });
 
-  it('names the space\'s alerts index, or the one given', async () => {
+  it("names the space's alerts index, or the one given", async () => {
     const soc = parseBulk((await run(['scan', '-f', 'bulk', '--space', 'soc', fixture('alert-hit.json')])).stdout);
     assert.equal(soc[0].meta._index, '.alerts-security.alerts-soc');
     assert.deepEqual(soc[0].doc['kibana.space_ids'], ['soc']);
@@ -162,7 +165,7 @@ describe('argument parsing (util.parseArgs)', () => {
     assert.match(x.stderr, /unknown option --zzzzzz\n/);
   });
 
-  it('names a query file\'s error as file:line:column', async () => {
+  it("names a query file's error as file:line:column", async () => {
     const q = path.join(tmp, 'broken.eql');
     fs.writeFileSync(q, 'network where\n  dns.question.name = "x"\n');
     const r = await run(['scan', '--query-file', q, fixture('events.ndjson')]);

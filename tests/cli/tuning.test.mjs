@@ -74,7 +74,11 @@ describe('rule tuning', () => {
     const file = path.join(tmp, 'exceptions.json');
     fs.writeFileSync(
       file,
-      JSON.stringify([{ name: 'WS-042', entries: [{ field: 'host.name', operator: 'included', type: 'wildcard', value: 'WS-0*' }] }], null, 2),
+      JSON.stringify(
+        [{ name: 'WS-042', entries: [{ field: 'host.name', operator: 'included', type: 'wildcard', value: 'WS-0*' }] }],
+        null,
+        2,
+      ),
     );
     const r = await run(['scan', '--exceptions', file, F]);
     assert.equal(r.status, 0, r.stderr);
@@ -103,7 +107,15 @@ describe('rule tuning', () => {
     for (const [bad, message] of cases) {
       for (const [name, text] of [
         ['array.json', JSON.stringify([{ name: 'svc', entries: [bad] }])],
-        ['export.ndjson', [{ list_id: 'l', type: 'detection', name: 'L' }, { item_id: 'i', name: 'svc', type: 'simple', entries: [bad] }].map((x) => JSON.stringify(x)).join('\n')],
+        [
+          'export.ndjson',
+          [
+            { list_id: 'l', type: 'detection', name: 'L' },
+            { item_id: 'i', name: 'svc', type: 'simple', entries: [bad] },
+          ]
+            .map((x) => JSON.stringify(x))
+            .join('\n'),
+        ],
       ]) {
         const file = path.join(tmp, name);
         fs.writeFileSync(file, text);
@@ -118,12 +130,24 @@ describe('rule tuning', () => {
   });
 
   it('the tuned rule is the same in worker threads', async () => {
-    const args = ['scan', '-f', 'verdicts', '--batch-size', '1', '--add-domain', '*www.example.com', '--exclude-executable', 'C:\\Windows\\System32\\curl.exe'];
+    const args = [
+      'scan',
+      '-f',
+      'verdicts',
+      '--batch-size',
+      '1',
+      '--add-domain',
+      '*www.example.com',
+      '--exclude-executable',
+      'C:\\Windows\\System32\\curl.exe',
+    ];
     const single = await run([...args, F]);
     const multi = await run([...args, '--workers', '2', F]);
     assert.equal(multi.stdout, single.stdout);
     assert.deepEqual(
-      records(multi.stdout).filter((v) => v.matched).map((v) => v.line),
+      records(multi.stdout)
+        .filter((v) => v.matched)
+        .map((v) => v.line),
       [1, 5, 6],
     );
   });

@@ -44,7 +44,10 @@ describe('--workers', () => {
       if (format === 'alerts') {
         const seq = records(multi.stdout).map((a) => a['event.sequence']);
         assert.equal(seq.length, 2000 - 2);
-        assert.deepEqual(seq, [...seq].sort((x, y) => x - y));
+        assert.deepEqual(
+          seq,
+          [...seq].sort((x, y) => x - y),
+        );
       }
     });
   }
@@ -53,7 +56,14 @@ describe('--workers', () => {
     const gz = path.join(tmp, 'big.ndjson.gz');
     fs.writeFileSync(gz, zlib.gzipSync(text));
     const arr = path.join(tmp, 'big.json');
-    fs.writeFileSync(arr, `[\n${text.trim().split('\n').filter((l) => !l.startsWith('{"broken')).join(',\n')}\n]\n`);
+    fs.writeFileSync(
+      arr,
+      `[\n${text
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{"broken'))
+        .join(',\n')}\n]\n`,
+    );
     const args = ['scan', '--now', NOW, '-f', 'verdicts', '--batch-size', '32k'];
     const single = await run([...args, gz, arr, file]);
     const multi = await run([...args, '--workers', '2', gz, arr, file]);

@@ -21,12 +21,37 @@ const events = fs.readFileSync(fixture('events.ndjson'));
 
 describe('input that is not events', () => {
   for (const [what, name, bytes, message] of [
-    ['xz', 'e.ndjson.xz', Buffer.from('fd377a585a000004e6d6b446', 'hex'), /xz-compressed data: xz -dc .*e\.ndjson\.xz \| external-ip-lookup-rule scan -/],
-    ['bzip2', 'e.ndjson.bz2', Buffer.concat([Buffer.from('BZh9'), Buffer.from('314159265359', 'hex'), Buffer.alloc(20, 7)]), /bzip2-compressed data, which this tool does not decompress: bzip2 -dc/],
+    [
+      'xz',
+      'e.ndjson.xz',
+      Buffer.from('fd377a585a000004e6d6b446', 'hex'),
+      /xz-compressed data: xz -dc .*e\.ndjson\.xz \| external-ip-lookup-rule scan -/,
+    ],
+    [
+      'bzip2',
+      'e.ndjson.bz2',
+      Buffer.concat([Buffer.from('BZh9'), Buffer.from('314159265359', 'hex'), Buffer.alloc(20, 7)]),
+      /bzip2-compressed data, which this tool does not decompress: bzip2 -dc/,
+    ],
     ['zip', 'e.zip', Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(40, 1)]), /zip archive: unzip -p/],
-    ['EVTX', 'Sysmon.evtx', Buffer.concat([Buffer.from('ElfFile\0', 'latin1'), Buffer.alloc(120, 0)]), /Windows event log \(EVTX\).*--input sysmon/],
-    ['binary data', 'e.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), /binary data \(a NUL byte at byte 8\), not JSON text/],
-    ['UTF-16', 'e.utf16.json', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(matchingLine(), 'utf16le')]), /UTF-16 text.*iconv -f UTF-16 -t UTF-8/],
+    [
+      'EVTX',
+      'Sysmon.evtx',
+      Buffer.concat([Buffer.from('ElfFile\0', 'latin1'), Buffer.alloc(120, 0)]),
+      /Windows event log \(EVTX\).*--input sysmon/,
+    ],
+    [
+      'binary data',
+      'e.bin',
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      /binary data \(a NUL byte at byte 8\), not JSON text/,
+    ],
+    [
+      'UTF-16',
+      'e.utf16.json',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(matchingLine(), 'utf16le')]),
+      /UTF-16 text.*iconv -f UTF-16 -t UTF-8/,
+    ],
   ]) {
     it(`${what}: exit 2, naming it`, async () => {
       const file = put(name, bytes);
@@ -52,11 +77,16 @@ describe('input that is not events', () => {
       const file = put('e.ndjson.zst', Buffer.from('28b52ffd2400190000', 'hex'));
       const r = await run(['scan', file]);
       assert.equal(r.status, 2);
-      assert.match(r.stderr, new RegExp(`zstd-compressed data, and this Node.js \\(${process.version.replace(/\./g, '\\.')}\\) cannot decompress zstd .*zstd -dc`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `zstd-compressed data, and this Node.js \\(${process.version.replace(/\./g, '\\.')}\\) cannot decompress zstd .*zstd -dc`,
+        ),
+      );
     }
   });
 
-  it('CSV (this tool\'s own CSV output fed back): exit 2, naming it', async () => {
+  it("CSV (this tool's own CSV output fed back): exit 2, naming it", async () => {
     const csv = await run(['scan', '-f', 'csv', fixture('events.ndjson')]);
     const file = put('events.csv', csv.stdout);
     const r = await run(['scan', file]);
@@ -87,7 +117,13 @@ describe('directories and globs', () => {
   it('reads a directory recursively, in name order, hidden entries skipped', async () => {
     const r = await run(['scan', '-f', 'verdicts', dir]);
     assert.equal(r.status, 0, r.stderr);
-    const files = [...new Set(records(r.stdout).filter((v) => !v.rejected).map((v) => v.file))];
+    const files = [
+      ...new Set(
+        records(r.stdout)
+          .filter((v) => !v.rejected)
+          .map((v) => v.file),
+      ),
+    ];
     assert.deepEqual(files, [path.join(dir, 'a/one.ndjson'), path.join(dir, 'b/c/three.json'), path.join(dir, 'b/two.ndjson.gz')]);
     // A text file found in a directory is noted and passed over, not an error.
     assert.match(r.stderr, /note: .*README\.md: no JSON event in it/);
@@ -98,7 +134,10 @@ describe('directories and globs', () => {
   it('expands a quoted glob, ** included', async () => {
     const r = await run(['scan', '-f', 'verdicts', path.join(dir, '**', '*.ndjson*')]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual([...new Set(records(r.stdout).map((v) => v.file))], [path.join(dir, 'a/one.ndjson'), path.join(dir, 'b/two.ndjson.gz')]);
+    assert.deepEqual(
+      [...new Set(records(r.stdout).map((v) => v.file))],
+      [path.join(dir, 'a/one.ndjson'), path.join(dir, 'b/two.ndjson.gz')],
+    );
     const one = await run(['scan', '-f', 'verdicts', path.join(dir, 'b', 'c', 'th?ee.[jx]son')]);
     assert.deepEqual([...new Set(records(one.stdout).map((v) => v.file))], [path.join(dir, 'b/c/three.json')]);
     const none = await run(['scan', path.join(dir, '*.nothing')]);
@@ -110,15 +149,21 @@ describe('directories and globs', () => {
 describe('corrupt gzip: everything decoded is read, then the corruption is an error', () => {
   // 3,800 events of ~1.3 KB, as in the issue.
   const line = matchingLine();
-  const many = Array.from({ length: 3800 }, (_, i) => line.replace('"ev-1"', `"ev-${i}"`)).join('\n').concat('\n');
+  const many = Array.from({ length: 3800 }, (_, i) => line.replace('"ev-1"', `"ev-${i}"`))
+    .join('\n')
+    .concat('\n');
   const gz = zlib.gzipSync(many);
 
   for (const [what, bytes, message] of [
-    ['a bad CRC', (() => {
-      const b = Buffer.from(gz);
-      b[b.length - 6] ^= 0xff;
-      return b;
-    })(), /gzip: member 1 fails its check \(CRC mismatch\)/],
+    [
+      'a bad CRC',
+      (() => {
+        const b = Buffer.from(gz);
+        b[b.length - 6] ^= 0xff;
+        return b;
+      })(),
+      /gzip: member 1 fails its check \(CRC mismatch\)/,
+    ],
     ['trailing garbage', Buffer.concat([gz, Buffer.from('garbage after the data')]), /gzip: trailing garbage after the compressed data/],
   ]) {
     it(what, async () => {

@@ -14,10 +14,25 @@ const load = () => import('../../js/browser.mjs');
 test('the browser entry: errors before init, then the API', { skip: !canHook && 'needs module.register (Node >= 20.6)' }, async () => {
   const b = await load();
   assert.equal(b.default, b.init, 'the default export is init');
-  for (const name of ['init', 'compileRule', 'evaluate', 'matches', 'scanNdjson', 'versions', 'packs', 'suggestException', 'fieldValues', 'queryTokens', 'tunableLists']) {
+  for (const name of [
+    'init',
+    'compileRule',
+    'evaluate',
+    'matches',
+    'scanNdjson',
+    'versions',
+    'packs',
+    'suggestException',
+    'fieldValues',
+    'queryTokens',
+    'tunableLists',
+  ]) {
     assert.equal(typeof b[name], 'function', name);
   }
-  assert.throws(() => b.evaluate({}), (e) => e instanceof Error && /await init\(\)/.test(e.message));
+  assert.throws(
+    () => b.evaluate({}),
+    (e) => e instanceof Error && /await init\(\)/.test(e.message),
+  );
   assert.throws(() => b.compileRule(), /await init\(\)/);
 
   const first = b.init(new Uint8Array(wasm()));
@@ -31,7 +46,10 @@ test('the browser entry: errors before init, then the API', { skip: !canHook && 
   assert.equal(b.matches(sample.event), true);
   assert.equal(b.evaluate(JSON.stringify(sample.event)).matched, true);
   assert.equal(b.scanNdjson(`${JSON.stringify(sample.event)}\n`).counts.matched, 1);
-  assert.deepEqual(b.versions().map((v) => v.version), ['4', '102', '104', '108']);
+  assert.deepEqual(
+    b.versions().map((v) => v.version),
+    ['4', '102', '104', '108'],
+  );
   assert.ok(rule instanceof api.Rule);
   assert.throws(() => b.compileRule({ query: 'network where (' }), { code: 'syntax' });
   assert.equal(b.matches(sample.event), true, 'still answers after an error');

@@ -3,17 +3,7 @@
 // module answering.
 
 const { describe, test } = require('node:test');
-const {
-  api,
-  assert,
-  RULE_ID,
-  VERSIONS,
-  matchingEvent,
-  withField,
-  flatten,
-  throwsThenRecovers,
-  withoutHit,
-} = require('./helpers.cjs');
+const { api, assert, RULE_ID, VERSIONS, matchingEvent, withField, flatten, throwsThenRecovers, withoutHit } = require('./helpers.cjs');
 
 const { evaluate, matches, compileRule, versions, scanNdjson } = require('external-ip-lookup-rule');
 
@@ -115,7 +105,12 @@ describe('evaluate and matches (default rule, version 102)', () => {
 });
 
 describe('input forms', () => {
-  const hitOf = (source) => ({ _index: '.ds-logs-endpoint.events.network-default-2023.03.14-000001', _id: 'Xk2Y1YYBc', _score: 1, _source: source });
+  const hitOf = (source) => ({
+    _index: '.ds-logs-endpoint.events.network-default-2023.03.14-000001',
+    _id: 'Xk2Y1YYBc',
+    _score: 1,
+    _source: source,
+  });
   const events = [matchingEvent(), withField(matchingEvent(), 'process.executable', 'C:\\Program Files\\x.exe'), {}];
 
   test('object, JSON string, Uint8Array and Buffer give the same verdict', () => {
@@ -152,7 +147,7 @@ describe('input forms', () => {
     }
   });
 
-  test('the JS pre-check reads a hit\'s _source only, and a rule without exact terms skips it', () => {
+  test("the JS pre-check reads a hit's _source only, and a rule without exact terms skips it", () => {
     // The event around _source holds the terms, _source does not: no match; and the reverse.
     const outer = { ...matchingEvent(), _source: { ...matchingEvent(), event: { category: ['network'], action: 'x' } } };
     assert.equal(matches(outer), false);
@@ -232,7 +227,10 @@ describe('a compiled rule', () => {
     assert.deepEqual([threat.tactic.id, threat.tactic.name], ['TA0007', 'Discovery']);
     const techniques = Object.fromEntries(threat.technique.map((t) => [t.id, t]));
     assert.deepEqual(Object.keys(techniques).sort(), ['T1016', 'T1614']);
-    assert.deepEqual(techniques.T1016.subtechnique.map((s) => s.id), ['T1016.001']);
+    assert.deepEqual(
+      techniques.T1016.subtechnique.map((s) => s.id),
+      ['T1016.001'],
+    );
     assert.deepEqual(techniques.T1614.subtechnique, []);
     assert.match(techniques.T1016.subtechnique[0].reference, /^https:\/\/attack\.mitre\.org\/techniques\/T1016\/001\/$/);
   });
@@ -327,7 +325,10 @@ describe('a compiled rule', () => {
     const name = strict.evaluate(e).reasons.children.find((r) => r.field === 'process.name');
     assert.equal(name.kind, 'too_deep');
     assert.match(name.note, /max_event_depth = 4/);
-    assert.throws(() => compileRule({ limits: { maxEventDepht: 4 } }), (err) => err instanceof TypeError && /maxEventDepht/.test(err.message));
+    assert.throws(
+      () => compileRule({ limits: { maxEventDepht: 4 } }),
+      (err) => err instanceof TypeError && /maxEventDepht/.test(err.message),
+    );
     assert.throws(
       () => compileRule({ limits: { maxListEntries: 5 } }),
       (err) => err.code === 'limit' && err.line === 6 && /max_list_entries/.test(err.message),
@@ -425,7 +426,10 @@ describe('wrong inputs throw, and the module keeps answering', () => {
       return true;
     };
     throwsThenRecovers(() => compileRule({ query: 'network where\n  a == "x" and and' }), check);
-    throwsThenRecovers(() => compileRule({ query: 'network whre x' }), (err) => err.code === 'syntax' && err.line === 1 && err.column === 9);
+    throwsThenRecovers(
+      () => compileRule({ query: 'network whre x' }),
+      (err) => err.code === 'syntax' && err.line === 1 && err.column === 9,
+    );
     throwsThenRecovers(() => compileRule({ query: '' }), { code: 'syntax' });
     throwsThenRecovers(() => compileRule({ query: 'network where dns.question.name : "unterminated' }), { code: 'syntax' });
   });
@@ -434,11 +438,7 @@ describe('wrong inputs throw, and the module keeps answering', () => {
     const before = 'network where process.name == "é😀" and ';
     assert.throws(
       () => compileRule({ query: `${before}and` }),
-      (err) =>
-        err.code === 'syntax' &&
-        err.line === 1 &&
-        err.column === [...before].length + 1 &&
-        err.offset === Buffer.byteLength(before),
+      (err) => err.code === 'syntax' && err.line === 1 && err.column === [...before].length + 1 && err.offset === Buffer.byteLength(before),
     );
   });
 

@@ -57,7 +57,11 @@ describe('the semantics corpus through the JS API', () => {
         if (c.query !== undefined) options.query = c.query;
         if (c.mapping !== undefined) options.mapping = c.mapping;
         if (c.error !== undefined) {
-          assert.throws(() => compileRule(options), (e) => e.code === c.error, `v${version}: a ${c.error} error`);
+          assert.throws(
+            () => compileRule(options),
+            (e) => e.code === c.error,
+            `v${version}: a ${c.error} error`,
+          );
           continue;
         }
         const rule = compileRule(options);
@@ -66,7 +70,10 @@ describe('the semantics corpus through the JS API', () => {
         assert.equal(rule.evaluate(event).matched, want, `v${version}: evaluate(object)`);
         assert.equal(rule.evaluate(JSON.stringify(event)).matched, want, `v${version}: evaluate(JSON text)`);
         if (c.warning !== undefined) {
-          assert.ok(rule.warnings.some((w) => w.kind === c.warning), `v${version}: a ${c.warning} warning`);
+          assert.ok(
+            rule.warnings.some((w) => w.kind === c.warning),
+            `v${version}: a ${c.warning} warning`,
+          );
         }
       }
     });

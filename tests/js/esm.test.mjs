@@ -10,7 +10,12 @@ import api, { evaluate, matches, compileRule, versions, scanNdjson, Rule } from 
 const require = createRequire(import.meta.url);
 const RULE_ID = '1d72d014-e2ab-4707-b056-9b96abe7b511';
 
-const tp = () => structuredClone(compileRule().samples().find((s) => s.expect === 'match').event);
+const tp = () =>
+  structuredClone(
+    compileRule()
+      .samples()
+      .find((s) => s.expect === 'match').event,
+  );
 
 test('named exports are the contract functions, and the default export is the whole API', () => {
   for (const [name, fn] of Object.entries({ evaluate, matches, compileRule, versions, scanNdjson })) {
@@ -33,8 +38,14 @@ test('import resolves to the ESM entry', () => {
 
 test('versions()', () => {
   const list = versions();
-  assert.deepEqual(list.map((v) => v.version), ['4', '102', '104', '108']);
-  assert.deepEqual(list.filter((v) => v.default).map((v) => v.version), ['102']);
+  assert.deepEqual(
+    list.map((v) => v.version),
+    ['4', '102', '104', '108'],
+  );
+  assert.deepEqual(
+    list.filter((v) => v.default).map((v) => v.version),
+    ['102'],
+  );
   for (const v of list) assert.match(v.stack, /^\d+\.\d+$/);
 });
 
@@ -72,12 +83,18 @@ test('rule properties', () => {
   assert.equal(rule.info.severity, 'low');
   assert.equal(rule.info.risk_score, 21);
   assert.equal(rule.fields.length, 7);
-  assert.deepEqual(rule.warnings.map((w) => w.kind), ['duplicate_entry', 'subsumed_entry']);
+  assert.deepEqual(
+    rule.warnings.map((w) => w.kind),
+    ['duplicate_entry', 'subsumed_entry'],
+  );
   assert.equal(rule.query, rule.info.query);
 });
 
 test('errors: codes and positions, and the module keeps answering', () => {
-  assert.throws(() => compileRule({ query: 'network where (' }), (e) => e instanceof Error && e.code === 'syntax' && e.line === 1 && e.column >= 15);
+  assert.throws(
+    () => compileRule({ query: 'network where (' }),
+    (e) => e instanceof Error && e.code === 'syntax' && e.line === 1 && e.column >= 15,
+  );
   assert.throws(() => compileRule({ version: '5' }), { code: 'unknown_version' });
   assert.throws(() => compileRule({ nope: true }), TypeError);
   assert.throws(() => evaluate(7), TypeError);

@@ -68,7 +68,10 @@ test('query tokens of text being typed: what the lexer refuses is invalid, the r
     'field:head',
   ]);
   // The escapes the engine accepts are one string, as it lexes them (\b \f \' included).
-  assert.deepEqual(api.queryTokens(String.raw`"a\b\f\'\"\u{1F600}" """raw "x" """`).map((t) => t.kind), ['string', 'string']);
+  assert.deepEqual(
+    api.queryTokens(String.raw`"a\b\f\'\"\u{1F600}" """raw "x" """`).map((t) => t.kind),
+    ['string', 'string'],
+  );
   assert.deepEqual(api.queryTokens(''), []);
   assert.throws(() => api.queryTokens(1), { name: 'TypeError', code: 'invalid_argument' });
 });
@@ -98,12 +101,18 @@ test('tunable lists: the spans of the lists and entries the edits change, for ev
 test('tunable lists in a query with non-ASCII text and escapes', () => {
   const q = '/* é */ network where dns.question.name : ("*ü.example", "a\\"b") and not process.executable : "C:\\\\x😀"';
   const { domains, executables } = api.tunableLists(q);
-  assert.deepEqual(domains.entries.map((e) => [q.slice(e.from, e.to), e.value]), [
-    ['"*ü.example"', '*ü.example'],
-    ['"a\\"b"', 'a"b'],
-  ]);
+  assert.deepEqual(
+    domains.entries.map((e) => [q.slice(e.from, e.to), e.value]),
+    [
+      ['"*ü.example"', '*ü.example'],
+      ['"a\\"b"', 'a"b'],
+    ],
+  );
   assert.equal(q.slice(domains.from, domains.to), 'dns.question.name : ("*ü.example", "a\\"b")');
-  assert.deepEqual(executables.entries.map((e) => e.value), ['C:\\x😀']);
+  assert.deepEqual(
+    executables.entries.map((e) => e.value),
+    ['C:\\x😀'],
+  );
   assert.deepEqual(api.tunableLists('any where a == 1'), { domains: null, executables: null });
   assert.throws(() => api.tunableLists('any where ('), { code: 'syntax' });
 });
@@ -147,7 +156,16 @@ test('fields.cjs: the one JS field reader, with the engine limits', () => {
   cyclic.a.a = cyclic.a;
   assert.deepEqual(fields.fieldValues(cyclic, 'a.a.a.a'), []);
   // Hostile lengths are not read (no valueOf, no loop over 2^32 holes).
-  const lying = new Proxy([], { get: (t, k) => (k === 'length' ? { valueOf: () => { throw new Error('ran'); } } : t[k]) });
+  const lying = new Proxy([], {
+    get: (t, k) =>
+      k === 'length'
+        ? {
+            valueOf: () => {
+              throw new Error('ran');
+            },
+          }
+        : t[k],
+  });
   assert.deepEqual(fields.fieldValues({ a: lying }, 'a'), []);
   const sparse = [];
   sparse.length = 2 ** 32 - 1;
@@ -160,7 +178,7 @@ test('fields.cjs agrees with the engine on the values of generated events', () =
   const shapes = [
     base,
     { ...base, 'process.name': ['a', ['b', null, 3]], process: [{ name: 'c' }, { name: { x: 1 } }, null] },
-    { 'dns.question': [{ name: 'x' }, { 'name': false }], dns: { 'question.name': 'y' } },
+    { 'dns.question': [{ name: 'x' }, { name: false }], dns: { 'question.name': 'y' } },
     // (Numbers' text is the engine's: 1e21 is left to the number tests.)
     { host: { 'os.type': 12, os: { type: [0.1, -5, NaN, Infinity] } } },
   ];
@@ -172,14 +190,21 @@ test('fields.cjs agrees with the engine on the values of generated events', () =
   }
 });
 
-test('known fields: the default ECS mapping\'s names, for completing field names in an editor', () => {
+test("known fields: the default ECS mapping's names, for completing field names in an editor", () => {
   const names = api.knownFields();
   assert.ok(names.length > 300, `${names.length} fields`);
-  for (const f of ['dns.question.name', 'process.executable', 'user.id', 'event.category', 'process.code_signature.trusted']) assert.ok(names.includes(f), f);
+  for (const f of ['dns.question.name', 'process.executable', 'user.id', 'event.category', 'process.code_signature.trusted'])
+    assert.ok(names.includes(f), f);
   assert.ok(!names.includes('dns.question.nmae'));
   // Every name is one the engine maps: no unknown_field warning for it.
-  const q = names.slice(0, 40).map((f) => `${f} != null`).join(' or ');
-  assert.deepEqual(api.compileRule({ query: `any where ${q}` }).warnings.filter((w) => w.kind === 'unknown_field'), []);
+  const q = names
+    .slice(0, 40)
+    .map((f) => `${f} != null`)
+    .join(' or ');
+  assert.deepEqual(
+    api.compileRule({ query: `any where ${q}` }).warnings.filter((w) => w.kind === 'unknown_field'),
+    [],
+  );
   names.push('x');
   assert.ok(!api.knownFields().includes('x'), 'a copy');
 });

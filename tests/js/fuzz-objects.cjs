@@ -62,22 +62,52 @@ function makeGenerator(random) {
   const chance = (p) => random() < p;
 
   const STRINGS = [
-    'api.ipify.org', 'API.IPIFY.ORG', 'x.api.ipify.org', 'ifconfig.me', 'example.com', '', 'network', 'dns',
-    'lookup_requested', 'connection_attempted', 'windows', 'S-1-5-19', 'S-1-5-20', 'C:\\Program Files\\a.exe',
-    'c:\\program files\\a.exe', 'C:\\Temp\\x.exe', 'true', 'false', '123', '\uD800', 'api.ipify.org\uDC00',
-    '\uD800api.ipify.org', '\uFFFD', '\u0000', '\u202Eexe', 'é', '😀.ipify.org',
+    'api.ipify.org',
+    'API.IPIFY.ORG',
+    'x.api.ipify.org',
+    'ifconfig.me',
+    'example.com',
+    '',
+    'network',
+    'dns',
+    'lookup_requested',
+    'connection_attempted',
+    'windows',
+    'S-1-5-19',
+    'S-1-5-20',
+    'C:\\Program Files\\a.exe',
+    'c:\\program files\\a.exe',
+    'C:\\Temp\\x.exe',
+    'true',
+    'false',
+    '123',
+    '\uD800',
+    'api.ipify.org\uDC00',
+    '\uD800api.ipify.org',
+    '\uFFFD',
+    '\u0000',
+    '\u202Eexe',
+    'é',
+    '😀.ipify.org',
   ];
   const NUMBERS = [0, -0, 1, -1, 1.5, 1e21, 1e-7, 2 ** 53, NaN, Infinity, -Infinity, 123];
 
   function scalar() {
     switch (int(8)) {
-      case 0: return pick(NUMBERS);
-      case 1: return chance(0.5);
-      case 2: return null;
-      case 3: return undefined;
-      case 4: return pick([10n, Symbol('s'), () => 'f']);
-      case 5: return pick(STRINGS).repeat(chance(0.1) ? 200 : 1);
-      default: return pick(STRINGS);
+      case 0:
+        return pick(NUMBERS);
+      case 1:
+        return chance(0.5);
+      case 2:
+        return null;
+      case 3:
+        return undefined;
+      case 4:
+        return pick([10n, Symbol('s'), () => 'f']);
+      case 5:
+        return pick(STRINGS).repeat(chance(0.1) ? 200 : 1);
+      default:
+        return pick(STRINGS);
     }
   }
 
@@ -90,17 +120,23 @@ function makeGenerator(random) {
   function binary() {
     const text = JSON.stringify(hit());
     switch (int(8)) {
-      case 0: return Buffer.from(text);
-      case 1: return new Uint8Array(Buffer.from(text)).buffer;
-      case 2: return new Uint16Array(4);
-      case 3: return new DataView(new ArrayBuffer(4));
-      case 4: return detachedBuffer();
+      case 0:
+        return Buffer.from(text);
+      case 1:
+        return new Uint8Array(Buffer.from(text)).buffer;
+      case 2:
+        return new Uint16Array(4);
+      case 3:
+        return new DataView(new ArrayBuffer(4));
+      case 4:
+        return detachedBuffer();
       case 5: {
         const u = new Uint8Array(8);
         structuredClone(u.buffer, { transfer: [u.buffer] });
         return u;
       }
-      case 6: return Object.create(Uint8Array.prototype);
+      case 6:
+        return Object.create(Uint8Array.prototype);
       default: {
         const u = new Uint8Array(Buffer.from(text));
         Object.defineProperty(u, 'length', { value: pick([-1, 1e10, 3]) });
@@ -110,8 +146,21 @@ function makeGenerator(random) {
   }
 
   const LENGTHS = () => [
-    -5, -4, 1e10, 2 ** 32, 2 ** 32 - 1, 1.5, NaN, '2', null, undefined,
-    { [Symbol.toPrimitive]() { throw thrown('toPrimitive'); } },
+    -5,
+    -4,
+    1e10,
+    2 ** 32,
+    2 ** 32 - 1,
+    1.5,
+    NaN,
+    '2',
+    null,
+    undefined,
+    {
+      [Symbol.toPrimitive]() {
+        throw thrown('toPrimitive');
+      },
+    },
     { valueOf: () => 2 },
   ];
 
@@ -119,7 +168,10 @@ function makeGenerator(random) {
   function value(depth, ancestors) {
     if (depth <= 0) return scalar();
     switch (int(14)) {
-      case 0: case 1: case 2: return scalar();
+      case 0:
+      case 1:
+      case 2:
+        return scalar();
       case 3: {
         const n = int(4);
         return Array.from({ length: n }, () => value(depth - 1, ancestors));
@@ -145,15 +197,21 @@ function makeGenerator(random) {
       case 6: {
         const target = object(depth - 1, ancestors);
         const trap = pick(['get', 'getOwnPropertyDescriptor', 'has', 'ownKeys', 'getPrototypeOf']);
-        return new Proxy(target, { [trap]() { throw thrown(`${trap} trap`); } });
+        return new Proxy(target, {
+          [trap]() {
+            throw thrown(`${trap} trap`);
+          },
+        });
       }
       case 7: {
         const r = Proxy.revocable({}, {});
         r.revoke();
         return r.proxy;
       }
-      case 8: return ancestors.length ? pick(ancestors) : scalar();
-      case 9: return binary();
+      case 8:
+        return ancestors.length ? pick(ancestors) : scalar();
+      case 9:
+        return binary();
       case 10: {
         const o = {};
         const v = value(depth - 1, ancestors);
@@ -169,8 +227,10 @@ function makeGenerator(random) {
         }
         return o;
       }
-      case 11: return pick([new Date(0), new Map([['name', 'x']]), Object.create(null), new (class Event {})()]);
-      default: return object(depth - 1, ancestors);
+      case 11:
+        return pick([new Date(0), new Map([['name', 'x']]), Object.create(null), new (class Event {})()]);
+      default:
+        return object(depth - 1, ancestors);
     }
   }
 
@@ -211,8 +271,10 @@ function makeGenerator(random) {
   /** What a call is given as its event: the object, a hit, JSON text or bytes, or something else. */
   function input(doc) {
     switch (int(10)) {
-      case 0: return { _index: 'i', _id: String(int(100)), _source: doc };
-      case 1: case 2: {
+      case 0:
+        return { _index: 'i', _id: String(int(100)), _source: doc };
+      case 1:
+      case 2: {
         try {
           const text = stringify(doc);
           if (typeof text === 'string') return chance(0.5) ? text : Buffer.from(text);
@@ -221,8 +283,10 @@ function makeGenerator(random) {
         }
         return doc;
       }
-      case 3: return chance(0.5) ? binary() : value(2, []);
-      default: return doc;
+      case 3:
+        return chance(0.5) ? binary() : value(2, []);
+      default:
+        return doc;
     }
   }
 
@@ -236,7 +300,14 @@ const RULE_OPTIONS = [
   { query: 'network where dns.question.name like~ ("*.ipify.*", "x?y") and user.name in~ ("ALICE", "bob") and not process.name : "*.dll"' },
   { query: 'any where process.name != null and (host.os.type == "windows" or event.action == "lookup_requested")' },
   { input: 'auto' },
-  { exceptions: [{ name: 'n', entries: [{ field: 'user', type: 'nested', entries: [{ field: 'name', operator: 'included', type: 'match', value: 'alice' }] }] }] },
+  {
+    exceptions: [
+      {
+        name: 'n',
+        entries: [{ field: 'user', type: 'nested', entries: [{ field: 'name', operator: 'included', type: 'match', value: 'alice' }] }],
+      },
+    ],
+  },
   { limits: { maxEventDepth: 8, maxLineBytes: 4096 } },
 ];
 
@@ -346,7 +417,9 @@ if (require.main === module) {
   const seed = opt('--seed', Date.now() % 1e9);
   try {
     const r = fuzz({ seconds, seed });
-    console.log(`fuzz-objects: ${r.iterations} events in ${seconds} s (seed ${r.seed}), ${r.compared} compared both ways: no trap, no disagreement`);
+    console.log(
+      `fuzz-objects: ${r.iterations} events in ${seconds} s (seed ${r.seed}), ${r.compared} compared both ways: no trap, no disagreement`,
+    );
   } catch (e) {
     console.error(`fuzz-objects: FAILED (rerun with --seed ${seed})\n${e.stack}`);
     process.exit(1);

@@ -10,7 +10,10 @@ const VERSIONS = ['4', '102', '104', '108'];
 
 /** A fresh copy of the first sample that version 102 must match (a Temp binary looks up api.ipify.org). */
 function matchingEvent() {
-  const sample = api.compileRule({}).samples().find((s) => s.expect === 'match');
+  const sample = api
+    .compileRule({})
+    .samples()
+    .find((s) => s.expect === 'match');
   return structuredClone(sample.event);
 }
 

@@ -77,7 +77,10 @@ test('JSON nested 10,000 deep: text, object, NDJSON line', () => {
     const s = scanNdjson(ndjson);
     addsUp(s, 3);
     assert.deepEqual(s.matched, [2]);
-    assert.deepEqual(s.errors.map((e) => e.line), [1, 3]);
+    assert.deepEqual(
+      s.errors.map((e) => e.line),
+      [1, 3],
+    );
   }
   stillWorks();
 });
@@ -146,7 +149,9 @@ test('lone surrogates in JS strings', () => {
 
 test('__proto__ and constructor keys, and a polluted prototype, are not read as fields', () => {
   // JSON.parse makes `__proto__` an own key: a key like any other, not the event's fields.
-  const own = JSON.parse('{"__proto__":{"event":{"category":"network"},"dns":{"question":{"name":"api.ipify.org"}}},"constructor":{"name":"x"}}');
+  const own = JSON.parse(
+    '{"__proto__":{"event":{"category":"network"},"dns":{"question":{"name":"api.ipify.org"}}},"constructor":{"name":"x"}}',
+  );
   assert.equal(matches(own), false);
   assert.ok(evaluate(own).missing_fields.includes('dns.question.name'));
   // An object literal's `__proto__` sets the prototype: inherited fields are not the event's.
@@ -336,7 +341,19 @@ test('the module survives every hostile case, then judges a normal event right',
     () => matches([hit()]),
     () => matches(revoked.proxy),
     () => matches({ dns: revoked.proxy }),
-    () => evaluate({ dns: { question: new Proxy({}, { getOwnPropertyDescriptor() { throw new Error('trap'); } }) } }),
+    () =>
+      evaluate({
+        dns: {
+          question: new Proxy(
+            {},
+            {
+              getOwnPropertyDescriptor() {
+                throw new Error('trap');
+              },
+            },
+          ),
+        },
+      }),
   ];
   // Many times over: a call that left the wasm stack or heap worse off each time would show.
   for (let round = 0; round < 200; round++) {

@@ -7,7 +7,12 @@ import { compileRule } from 'external-ip-lookup-rule';
 const CEILINGS = { maxQueryDepth: 300, maxEventDepth: 512 };
 
 test('raising a depth past its ceiling is a limit error naming it, and the module keeps working', () => {
-  for (const [key, value] of [['maxQueryDepth', 301], ['maxQueryDepth', 1e9], ['maxEventDepth', 513], ['maxEventDepth', 100_000]]) {
+  for (const [key, value] of [
+    ['maxQueryDepth', 301],
+    ['maxQueryDepth', 1e9],
+    ['maxEventDepth', 513],
+    ['maxEventDepth', 100_000],
+  ]) {
     assert.throws(
       () => compileRule({ limits: { [key]: value } }),
       (e) => e.code === 'limit' && e.message.includes(`= ${value} is over its ceiling`),
@@ -35,7 +40,10 @@ test('a rejected query gives its memory back: 200 half-megabyte queries refused,
   const entries = Array.from({ length: 10_001 }, (_, i) => `"d${i}.example.com.a.long.suffix.to.fill.the.list"`).join(',');
   const query = `any where dns.question.name : (${entries})`;
   const refuse = () =>
-    assert.throws(() => compileRule({ query }), (e) => e.code === 'limit' && /max_list_entries/.test(e.message));
+    assert.throws(
+      () => compileRule({ query }),
+      (e) => e.code === 'limit' && /max_list_entries/.test(e.message),
+    );
   for (let i = 0; i < 20; i++) refuse();
   const before = process.memoryUsage().rss;
   for (let i = 0; i < 200; i++) refuse();

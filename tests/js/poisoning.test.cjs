@@ -52,12 +52,22 @@ function lyingArray(length) {
 test('a Proxy array whose length is not an array length, on a field the rule reads', () => {
   for (const length of [-5, -4, 1e10, 2 ** 32, 1.5, NaN, '3', null]) {
     const event = withName(lyingArray(length));
-    hostile((i) => (i % 2 ? api.matches(event) : api.evaluate(event)), typeError(/`dns\.question\.name`: an array of the event has length/));
+    hostile(
+      (i) => (i % 2 ? api.matches(event) : api.evaluate(event)),
+      typeError(/`dns\.question\.name`: an array of the event has length/),
+    );
   }
 });
 
 test('a length that is an object with a throwing Symbol.toPrimitive or valueOf', () => {
-  const length = { [Symbol.toPrimitive]() { throw new Error('toPrimitive ran'); }, valueOf() { throw new Error('valueOf ran'); } };
+  const length = {
+    [Symbol.toPrimitive]() {
+      throw new Error('toPrimitive ran');
+    },
+    valueOf() {
+      throw new Error('valueOf ran');
+    },
+  };
   const event = withName(lyingArray(length));
   hostile((i) => (i % 2 ? api.matches(event) : api.evaluate(event)), typeError(/length an object/));
 });
@@ -68,7 +78,10 @@ test('a sparse array of length 2^32-1 on a read field: a limit error, at once', 
   sparse[5] = 'api.ipify.org';
   const event = withName(sparse);
   const started = Date.now();
-  hostile((i) => (i % 2 ? api.matches(event) : api.evaluate(event)), (e) => e.code === 'limit' && /4294967295 elements/.test(e.message));
+  hostile(
+    (i) => (i % 2 ? api.matches(event) : api.evaluate(event)),
+    (e) => e.code === 'limit' && /4294967295 elements/.test(e.message),
+  );
   assert.ok(Date.now() - started < 60_000, 'bounded time');
   // An array of a legitimate length is read whole, holes being no value.
   const ok = [];
@@ -100,7 +113,10 @@ test('typed arrays other than Uint8Array are TypeErrors, not "not matched"', () 
     new DataView(new ArrayBuffer(4)),
     new BigInt64Array(1),
   ];
-  hostile((i) => [api.evaluate, api.matches, api.scanNdjson][i % 3](kinds[i % kinds.length]), typeError(/not a (Uint16|Int8|Float64|Uint8Clamped|BigInt64)Array|DataView/));
+  hostile(
+    (i) => [api.evaluate, api.matches, api.scanNdjson][i % 3](kinds[i % kinds.length]),
+    typeError(/not a (Uint16|Int8|Float64|Uint8Clamped|BigInt64)Array|DataView/),
+  );
 });
 
 test('a Uint8Array whose own length or buffer property lies is read as what it is', () => {
@@ -113,15 +129,46 @@ test('a Uint8Array whose own length or buffer property lies is read as what it i
 });
 
 test('Proxy lists given to suggestException and compileRule', () => {
-  const trapLength = new Proxy([], { get: (t, k) => { if (k === 'length') throw new Error('length trap'); return t[k]; } });
-  const trapGet = new Proxy([hit()], { get: (t, k) => { if (k === '0') throw new Error('element trap'); return t[k]; } });
-  const lists = [trapLength, trapGet, lyingArray(-5), lyingArray(1e10), lyingArray({ valueOf() { throw new Error('no'); } })];
+  const trapLength = new Proxy([], {
+    get: (t, k) => {
+      if (k === 'length') throw new Error('length trap');
+      return t[k];
+    },
+  });
+  const trapGet = new Proxy([hit()], {
+    get: (t, k) => {
+      if (k === '0') throw new Error('element trap');
+      return t[k];
+    },
+  });
+  const lists = [
+    trapLength,
+    trapGet,
+    lyingArray(-5),
+    lyingArray(1e10),
+    lyingArray({
+      valueOf() {
+        throw new Error('no');
+      },
+    }),
+  ];
   const own = (e) => e instanceof Error && (/trap/.test(e.message) || e.code === 'invalid_argument');
   const rule = api.compileRule({});
   hostile((i) => rule.suggestException(lists[i % lists.length]), own);
   hostile((i) => rule.suggestException([hit()], lists[i % lists.length]), own);
   hostile((i) => api.compileRule({ addDomains: lists[i % lists.length] }), own);
-  hostile(() => rule.suggestException([hit(), { get x() { throw new Error('getter trap'); } }]), own);
+  hostile(
+    () =>
+      rule.suggestException([
+        hit(),
+        {
+          get x() {
+            throw new Error('getter trap');
+          },
+        },
+      ]),
+    own,
+  );
 });
 
 test('getters and traps that throw while the engine reads: the caller gets the exception', () => {
@@ -129,11 +176,46 @@ test('getters and traps that throw while the engine reads: the caller gets the e
   revoked.revoke();
   const boom = new Error('getter trap');
   const events = [
-    { ...hit(), get dns() { throw boom; } },
+    {
+      ...hit(),
+      get dns() {
+        throw boom;
+      },
+    },
     { ...hit(), dns: revoked.proxy },
-    { ...hit(), dns: { question: new Proxy({}, { getOwnPropertyDescriptor() { throw boom; } }) } },
-    { ...hit(), dns: { question: { name: new Proxy(['x'], { get(t, k) { if (k === '0') throw boom; return t[k]; } }) } } },
-    { _source: new Proxy(hit(), { get() { throw boom; } }) },
+    {
+      ...hit(),
+      dns: {
+        question: new Proxy(
+          {},
+          {
+            getOwnPropertyDescriptor() {
+              throw boom;
+            },
+          },
+        ),
+      },
+    },
+    {
+      ...hit(),
+      dns: {
+        question: {
+          name: new Proxy(['x'], {
+            get(t, k) {
+              if (k === '0') throw boom;
+              return t[k];
+            },
+          }),
+        },
+      },
+    },
+    {
+      _source: new Proxy(hit(), {
+        get() {
+          throw boom;
+        },
+      }),
+    },
   ];
   const own = (e) => e === boom || (e instanceof TypeError && /revoked/.test(e.message));
   hostile((i) => (i % 2 ? api.evaluate : api.matches)(events[i % events.length]), own);
@@ -146,14 +228,33 @@ test('the sizes that cannot cross: a limit error before any copy', () => {
       assert.throws(f, (e) => e.code === 'limit' && /more than 1073741824 bytes/.test(e.message));
     }
   }
-  assert.throws(() => api.compileRule({ query: 'a'.repeat(5e8) }), (e) => e.code === 'limit' && /max_query_bytes/.test(e.message));
+  assert.throws(
+    () => api.compileRule({ query: 'a'.repeat(5e8) }),
+    (e) => e.code === 'limit' && /max_query_bytes/.test(e.message),
+  );
   stillWorks();
 });
 
 test('through the stream API: hostile objects are rejected with a reason, true positives still alert', async () => {
   const sparse = [];
   sparse.length = 2 ** 32 - 1;
-  const hostileEvents = [withName(lyingArray(-5)), withName(sparse), withName(lyingArray({ [Symbol.toPrimitive]() { throw new Error('x'); } })), { ...hit(), get dns() { throw new Error('getter'); } }];
+  const hostileEvents = [
+    withName(lyingArray(-5)),
+    withName(sparse),
+    withName(
+      lyingArray({
+        [Symbol.toPrimitive]() {
+          throw new Error('x');
+        },
+      }),
+    ),
+    {
+      ...hit(),
+      get dns() {
+        throw new Error('getter');
+      },
+    },
+  ];
   const scanner = api.createScanner({ objectMode: true });
   const alerts = [];
   scanner.on('data', (a) => alerts.push(a));

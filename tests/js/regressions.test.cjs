@@ -23,12 +23,18 @@ test('matches() and evaluate() agree on a field with a matching value before a t
   for (let i = 0; i < 200; i++) deep = [deep];
   const e = withField(matchingEvent(), 'event.category', ['network', deep]);
   // A too-deep value is no value on both paths (reason kind too_deep), never an error on one.
-  assert.equal(outcome(() => matches(e)), outcome(() => evaluate(e)));
+  assert.equal(
+    outcome(() => matches(e)),
+    outcome(() => evaluate(e)),
+  );
   const cyclic = ['network'];
   cyclic.push(cyclic);
   const c = withField(matchingEvent(), 'event.category', 'x');
   c.event.category = cyclic;
-  assert.equal(outcome(() => matches(c)), outcome(() => evaluate(c)));
+  assert.equal(
+    outcome(() => matches(c)),
+    outcome(() => evaluate(c)),
+  );
 });
 
 test('every TypeError carries code "invalid_argument", the wrapper\'s too', () => {
@@ -52,11 +58,17 @@ test('evaluate(ArrayBuffer) reads the bytes (as scanNdjson does) or throws, neve
   const json = JSON.stringify(matchingEvent());
   const ab = new TextEncoder().encode(json).buffer;
   assert.equal(scanNdjson(ab).counts.matched, 1);
-  assert.notEqual(outcome(() => evaluate(ab)), false);
-  assert.notEqual(outcome(() => matches(ab)), false);
+  assert.notEqual(
+    outcome(() => evaluate(ab)),
+    false,
+  );
+  assert.notEqual(
+    outcome(() => matches(ab)),
+    false,
+  );
 });
 
-test('the category reason\'s byte range is its clause text', () => {
+test("the category reason's byte range is its clause text", () => {
   const rule = compileRule();
   const where = rule.evaluate(matchingEvent()).reasons.children[0];
   assert.equal(where.op, 'where');
@@ -82,15 +94,22 @@ test('editing rule.info does not change rule.query', () => {
 
 test('a lone surrogate reads alike from an object and from its JSON.stringify text', () => {
   const e = withField(matchingEvent(), 'dns.question.name', '\uD800api.ipify.org');
-  assert.equal(outcome(() => evaluate(JSON.stringify(e))), outcome(() => evaluate(e)));
+  assert.equal(
+    outcome(() => evaluate(JSON.stringify(e))),
+    outcome(() => evaluate(e)),
+  );
 });
 
 test('the web glue loads as an ES module under Node with the browser condition', () => {
   const root = path.join(__dirname, '..', '..');
-  const r = spawnSync(process.execPath, ['--conditions=browser', '--input-type=module', '-e', "import('external-ip-lookup-rule').then((m) => console.log(typeof m.init))"], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=browser', '--input-type=module', '-e', "import('external-ip-lookup-rule').then((m) => console.log(typeof m.init))"],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(r.status, 0, r.stderr.split('\n').find((l) => l.includes('Error')) ?? r.stderr);
   assert.equal(r.stdout.trim(), 'function');
 });

@@ -8,7 +8,10 @@ const { api, assert, RULE_ID, VERSIONS, withoutHit } = require('./helpers.cjs');
 const { compileRule, versions } = require('external-ip-lookup-rule');
 
 test('versions() and the versions that compile are the same four', () => {
-  assert.deepEqual(versions().map((v) => v.version), VERSIONS);
+  assert.deepEqual(
+    versions().map((v) => v.version),
+    VERSIONS,
+  );
 });
 
 for (const version of VERSIONS) {
@@ -44,7 +47,11 @@ for (const version of VERSIONS) {
         assert.equal(v.rule.version, version);
         assert.equal(v.rule.id, RULE_ID);
         if (want) {
-          assert.deepEqual(v.missing_fields.filter((f) => !['user.id', 'process.executable'].includes(f) && !f.startsWith('process.code_signature')), [], s.why);
+          assert.deepEqual(
+            v.missing_fields.filter((f) => !['user.id', 'process.executable'].includes(f) && !f.startsWith('process.code_signature')),
+            [],
+            s.why,
+          );
           assert.doesNotMatch(v.summary, /^no alert/, s.why);
         } else {
           assert.match(v.summary, /^no alert: /, s.why);

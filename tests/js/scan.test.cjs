@@ -19,7 +19,11 @@ function addsUp(r) {
   assert.equal(c.matched, r.offsets.length);
   assert.equal(c.rejected, r.errors.length);
   for (const list of [r.matched, r.errors.map((e) => e.line)]) {
-    assert.deepEqual([...list].sort((a, b) => a - b), list, 'line numbers ascend');
+    assert.deepEqual(
+      [...list].sort((a, b) => a - b),
+      list,
+      'line numbers ascend',
+    );
   }
 }
 
@@ -103,7 +107,10 @@ test('a line that is a JSON array, or another non-object, is rejected', () => {
   const lines = [`[${HIT}]`, '"text"', '42', 'null', 'true', `${HIT}`, '{"a":1}'];
   const r = scanNdjson(lines.join('\n'));
   assert.deepEqual(r.matched, [6]);
-  assert.deepEqual(r.errors.map((e) => e.line), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [1, 2, 3, 4, 5],
+  );
   assert.match(r.errors[0].message, /not an array/);
   assert.match(r.errors[1].message, /not a string/);
   assert.match(r.errors[2].message, /not a number/);
@@ -117,7 +124,10 @@ test('invalid JSON lines are rejected whether or not they hold the rule terms', 
   const trailing = `${MISS} x`;
   const r = scanNdjson([truncated, plain, trailing, HIT].join('\n'));
   assert.deepEqual(r.matched, [4]);
-  assert.deepEqual(r.errors.map((e) => e.line), [1, 2, 3]);
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [1, 2, 3],
+  );
   for (const e of r.errors) assert.match(e.message, /^invalid JSON/);
   addsUp(r);
 });

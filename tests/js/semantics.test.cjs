@@ -153,7 +153,10 @@ describe('event shapes', () => {
   test('arrays of objects flatten', () => {
     const e = withField(base, 'process', [{ name: 'a.exe' }, { executable: 'C:\\Temp\\a.exe' }]);
     assert.equal(matches(e), true);
-    const excluded = withField(base, 'process', [{ name: 'a.exe', executable: 'C:\\Temp\\a.exe' }, { executable: 'C:\\Program Files\\b.exe' }]);
+    const excluded = withField(base, 'process', [
+      { name: 'a.exe', executable: 'C:\\Temp\\a.exe' },
+      { executable: 'C:\\Program Files\\b.exe' },
+    ]);
     assert.equal(matches(excluded), false);
   });
 

@@ -62,7 +62,11 @@ test('the scan rejects exactly the lines JSON.parse does not read as objects', (
     const got = new Set(r.errors.map((e) => e.line));
     lines.forEach((line, i) => {
       const expected = !isObject(line);
-      assert.equal(got.has(i + 1), expected, `round ${round}, line ${i + 1}: ${expected ? 'should be rejected' : 'should be read'}: ${JSON.stringify(line)}`);
+      assert.equal(
+        got.has(i + 1),
+        expected,
+        `round ${round}, line ${i + 1}: ${expected ? 'should be rejected' : 'should be read'}: ${JSON.stringify(line)}`,
+      );
     });
     assert.equal(r.counts.lines, lines.length);
     rejected += got.size;

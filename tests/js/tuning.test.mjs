@@ -41,7 +41,10 @@ test('bad exception files are rejected naming item and entry, and the module kee
     () => compileRule({ exceptions: [{ name: 'a', entries: [{ field: 'x', operator: 'included', type: 'regexp', value: 'y' }] }] }),
     (e) => e.code === 'tuning' && /item 1 \("a"\), entry 1: unknown type "regexp"/.test(e.message),
   );
-  assert.throws(() => compileRule({ exceptions: [{ entries: [{ operator: 'included', type: 'match', value: 'y' }] }] }), /`field` is missing/);
+  assert.throws(
+    () => compileRule({ exceptions: [{ entries: [{ operator: 'included', type: 'match', value: 'y' }] }] }),
+    /`field` is missing/,
+  );
   assert.throws(() => compileRule({ addDomains: 'x' }), TypeError);
   assert.equal(compileRule({}).matches(lookup('api.ipify.org')), true);
 });
@@ -50,7 +53,10 @@ test('a misspelt entry type, operator or item key is an error naming it, never a
   const entry = { field: 'user.name', operator: 'included', type: 'match', value: 'alice' };
   const cases = [
     [{ name: 'a', entries: [{ ...entry, type: 'mtach' }] }, /item 1 \("a"\), entry 1: unknown type "mtach" in `type`/],
-    [{ name: 'a', entries: [{ ...entry, operator: 'exclude' }] }, /entry 1 \(match on user\.name\): `operator` must be "included" or "excluded", not "exclude"/],
+    [
+      { name: 'a', entries: [{ ...entry, operator: 'exclude' }] },
+      /entry 1 \(match on user\.name\): `operator` must be "included" or "excluded", not "exclude"/,
+    ],
     [{ name: 'a', entires: [entry] }, /unknown key `entires` \(did you mean `entries`\?\)/],
     [{ name: 'a', entries: [{ ...entry, vaule: 'x' }] }, /unknown key `vaule`/],
   ];
@@ -94,7 +100,10 @@ test('suggestException proposes user + command line and keeps true positives fir
   const fp = lookup('api.ipify.org', 'svc_monitor', PS, 'powershell -File C:\\ops\\wanip.ps1');
   const tp = lookup('api.ipify.org', 'alice', PS, 'powershell -enc SQBFAFgA');
   const s = suggestException([fp], [tp]);
-  assert.deepEqual(s.item.entries.map((e) => e.field), ['user.name', 'process.command_line']);
+  assert.deepEqual(
+    s.item.entries.map((e) => e.field),
+    ['user.name', 'process.command_line'],
+  );
   const tuned = compileRule({ exceptions: [s.item] });
   assert.equal(tuned.matches(fp), false);
   assert.equal(tuned.matches(tp), true);

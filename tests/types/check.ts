@@ -50,8 +50,7 @@ const reason: Reason = verdict.reasons;
 const kind: ReasonKind = reason.kind;
 const children: Reason[] = reason.children ?? [];
 const leafFields = children.map((c) => c.field ?? '').filter((f) => f !== '');
-const bool: boolean =
-  matches(event) && matches(dotted) && matches(mine) && matches(new TextEncoder().encode('{}')) && matches('{}');
+const bool: boolean = matches(event) && matches(dotted) && matches(mine) && matches(new TextEncoder().encode('{}')) && matches('{}');
 
 const options: CompileOptions = { version: '104', limits: { maxEventDepth: 32 } };
 const rule: Rule = compileRule(options);
@@ -84,8 +83,26 @@ try {
   console.log(where, err instanceof Error);
 }
 
-console.log(matched, summary, missing, index, id, kind, leafFields, bool, subIds, note, fields, warningKinds, query,
-  sampleOk, firstError?.message, addsUp, defaultVersion, rule instanceof Rule);
+console.log(
+  matched,
+  summary,
+  missing,
+  index,
+  id,
+  kind,
+  leafFields,
+  bool,
+  subIds,
+  note,
+  fields,
+  warningKinds,
+  query,
+  sampleOk,
+  firstError?.message,
+  addsUp,
+  defaultVersion,
+  rule instanceof Rule,
+);
 
 // These must not type-check.
 // @ts-expect-error: an unknown version
@@ -141,8 +158,18 @@ const allPacks: Pack[] = packs();
 const suggestion: Suggestion = suggestException([event, JSON.stringify(event)], [hit], { version: '102' });
 const fromRule: Suggestion = tuned.suggestException([event]);
 const suggested: ExceptionItem | null = suggestion.item;
-console.log(fromExport.query, items.length, suppressedBy, queryMatched, exceptionReasons.length, allPacks[0]?.patterns,
-  suggested?.entries.length, fromRule.explanation, suggestion.suppressed, suggestion.not_firing);
+console.log(
+  fromExport.query,
+  items.length,
+  suppressedBy,
+  queryMatched,
+  exceptionReasons.length,
+  allPacks[0]?.patterns,
+  suggested?.entries.length,
+  fromRule.explanation,
+  suggestion.suppressed,
+  suggestion.not_firing,
+);
 
 // @ts-expect-error: a match_any value is a list
 compileRule({ exceptions: [{ entries: [{ field: 'a', operator: 'included', type: 'match_any', value: 'x' }] }] });

@@ -26,18 +26,30 @@ describe('the npm package', () => {
     // module's file, for bundlers) have no CommonJS form (require() of them fails in Node, as
     // attw says), and TypeScript's legacy `node10` resolution, which predates `exports`, cannot
     // find a subpath. Both are what the package means; the main entry has none.
-    assert.deepEqual(
-      problems.map((p) => `${p.entrypoint} ${p.resolutionKind} ${p.kind}`).sort(),
-      ['./viewer node10 NoResolution', './viewer node16-cjs CJSResolvesToESM', './wasm node10 NoResolution', './wasm node16-cjs CJSResolvesToESM'],
-    );
+    assert.deepEqual(problems.map((p) => `${p.entrypoint} ${p.resolutionKind} ${p.kind}`).sort(), [
+      './viewer node10 NoResolution',
+      './viewer node16-cjs CJSResolvesToESM',
+      './wasm node10 NoResolution',
+      './wasm node16-cjs CJSResolvesToESM',
+    ]);
     const strict = sh('attw', ['--pack', '.', '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm']);
     assert.equal(strict.status, 0, strict.stdout + strict.stderr);
   });
 
-  it('ships the code\'s licences and the notice for the Elastic rule text', () => {
+  it("ships the code's licences and the notice for the Elastic rule text", () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
     const files = JSON.parse(r.stdout)[0].files.map((f) => f.path);
-    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'NOTICE', 'index.d.ts', 'node.d.ts', 'node.d.mts', 'browser.d.mts', 'viewer.d.mts', 'wasm.d.mts']) {
+    for (const f of [
+      'LICENSE-MIT',
+      'LICENSE-APACHE',
+      'NOTICE',
+      'index.d.ts',
+      'node.d.ts',
+      'node.d.mts',
+      'browser.d.mts',
+      'viewer.d.mts',
+      'wasm.d.mts',
+    ]) {
       assert.ok(files.includes(f), f);
     }
     assert.ok(files.some((f) => f.endsWith('.wasm')));

@@ -40,13 +40,33 @@ const theme = (maxHeight) =>
     '.cm-clause-held': { backgroundColor: 'rgba(18, 183, 106, .07)' },
     '.cm-clause-failed': { backgroundColor: 'rgba(240, 68, 56, .08)', textDecoration: 'underline dotted rgba(217, 45, 32, .6)' },
     '.cm-matched-entry': { backgroundColor: '#fde68a', outline: '1px solid #d97706', borderRadius: '2px', fontWeight: '700' },
-    '.cm-tooltip .eql-help': { maxWidth: 'min(30rem, 90vw)', padding: '.4rem .6rem', font: '12px/1.45 system-ui, sans-serif', color: '#101828' },
+    '.cm-tooltip .eql-help': {
+      maxWidth: 'min(30rem, 90vw)',
+      padding: '.4rem .6rem',
+      font: '12px/1.45 system-ui, sans-serif',
+      color: '#101828',
+    },
     '.eql-help-head': { fontWeight: '600', marginBottom: '.2rem', fontFamily: 'ui-monospace, monospace', wordBreak: 'break-word' },
     '.eql-help-held': { color: '#05603a', fontWeight: '700' },
     '.eql-help-failed': { color: '#912018', fontWeight: '700' },
     '.eql-help p': { margin: '.2rem 0' },
-    '.eql-help-values bdi': { fontFamily: 'ui-monospace, monospace', background: '#f2f4f7', borderRadius: '3px', padding: '0 .25em', marginRight: '.25em' },
-    '.eil-ctl': { display: 'inline-block', margin: '0 .1em', padding: '0 .2em', border: '1px solid #f79009', borderRadius: '.2em', background: '#fef0c7', color: '#93370d', font: '600 10px/1.3 ui-monospace, monospace' },
+    '.eql-help-values bdi': {
+      fontFamily: 'ui-monospace, monospace',
+      background: '#f2f4f7',
+      borderRadius: '3px',
+      padding: '0 .25em',
+      marginRight: '.25em',
+    },
+    '.eil-ctl': {
+      display: 'inline-block',
+      margin: '0 .1em',
+      padding: '0 .2em',
+      border: '1px solid #f79009',
+      borderRadius: '.2em',
+      background: '#fef0c7',
+      color: '#93370d',
+      font: '600 10px/1.3 ui-monospace, monospace',
+    },
     '.cm-tooltip-autocomplete ul li[aria-selected]': { background: '#1d4ed8' },
   });
 
@@ -123,7 +143,11 @@ const OPERATOR_COMPLETIONS = ['==', '!=', ':', 'in', 'in~', 'not in', 'not in~',
   apply: `${label} `,
   boost: label === ':' || label === '==' ? 2 : 0,
 }));
-const KEYWORD_COMPLETIONS = ['and', 'or', 'not', 'null', 'true', 'false'].map((label) => ({ label, type: 'keyword', info: OPERATOR_HELP[label] }));
+const KEYWORD_COMPLETIONS = ['and', 'or', 'not', 'null', 'true', 'false'].map((label) => ({
+  label,
+  type: 'keyword',
+  info: OPERATOR_HELP[label],
+}));
 const CATEGORIES = ['any', 'network', 'process', 'file', 'registry', 'dns', 'library', 'authentication'];
 const WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'where', 'null', 'true', 'false']);
 
@@ -136,7 +160,13 @@ const WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'where', 'null', 'true'
 export function eqlCompletions(fields, tokens, preferred = () => []) {
   return (context) => {
     const tok = context.view ? tokenAt(tokens(context.view), context.pos, -1) : null;
-    if (tok && (tok.kind === 'string' || tok.kind === 'comment') && context.pos > tok.from && (context.pos < tok.to || tok.kind === 'comment')) return null;
+    if (
+      tok &&
+      (tok.kind === 'string' || tok.kind === 'comment') &&
+      context.pos > tok.from &&
+      (context.pos < tok.to || tok.kind === 'comment')
+    )
+      return null;
     const line = context.state.doc.lineAt(context.pos);
     const before = context.state.sliceDoc(Math.max(0, context.pos - 300), context.pos);
     const symbol = context.matchBefore(/[=!:~]+$/);
@@ -154,9 +184,15 @@ export function eqlCompletions(fields, tokens, preferred = () => []) {
     if (!word.text && !context.explicit) return null;
     const atStart = !/\S/.test(context.state.sliceDoc(0, from)) || (line.from === 0 && !/\S/.test(rest));
     const options = [
-      ...known.map((f) => (mine.has(f) ? { label: f, type: 'property', detail: 'field of this rule', boost: 1 } : { label: f, type: 'property', detail: 'ECS field' })),
+      ...known.map((f) =>
+        mine.has(f)
+          ? { label: f, type: 'property', detail: 'field of this rule', boost: 1 }
+          : { label: f, type: 'property', detail: 'ECS field' },
+      ),
       ...KEYWORD_COMPLETIONS,
-      ...(atStart ? CATEGORIES.map((c) => ({ label: `${c} where `, displayLabel: c, type: 'type', detail: 'category', info: OPERATOR_HELP.where })) : []),
+      ...(atStart
+        ? CATEGORIES.map((c) => ({ label: `${c} where `, displayLabel: c, type: 'type', detail: 'category', info: OPERATOR_HELP.where }))
+        : []),
     ];
     return { from: word.from, options, validFor: /^[\p{L}\p{N}_@.`]*$/u };
   };

@@ -8,7 +8,19 @@ import { Decoration, EditorView, ViewPlugin } from '@codemirror/view';
 
 const KIND_CLASS = {};
 const MARKS = {};
-for (const kind of ['keyword', 'atom', 'category', 'field', 'string', 'number', 'operator', 'punctuation', 'comment', 'unsupported', 'invalid']) {
+for (const kind of [
+  'keyword',
+  'atom',
+  'category',
+  'field',
+  'string',
+  'number',
+  'operator',
+  'punctuation',
+  'comment',
+  'unsupported',
+  'invalid',
+]) {
   KIND_CLASS[kind] = `cm-eql-${kind}`;
   MARKS[kind] = Decoration.mark({ class: KIND_CLASS[kind] });
 }

@@ -23,8 +23,30 @@ const USERS = [
   ['svc_backup', 'S-1-5-21-3541430928-2051711210-1391384369-2005'],
   ['dave', 'S-1-5-21-3541430928-2051711210-1391384369-1333'],
 ];
-const ORDINARY = ['www.google.com', 'login.microsoftonline.com', 'github.com', 'update.googleapis.com', 'outlook.office365.com', 'slack.com', 'cdn.jsdelivr.net', 'intranet.corp.local', 'wpad.corp.local', 'ocsp.digicert.com'];
-const LOOKUPS = ['api.ipify.org', 'ipinfo.io', 'checkip.amazonaws.com', 'icanhazip.com', 'ifconfig.me', 'myexternalip.com', 'ipecho.net', 'wtfismyip.com', 'ip-api.com', 'api.ipapi.co'];
+const ORDINARY = [
+  'www.google.com',
+  'login.microsoftonline.com',
+  'github.com',
+  'update.googleapis.com',
+  'outlook.office365.com',
+  'slack.com',
+  'cdn.jsdelivr.net',
+  'intranet.corp.local',
+  'wpad.corp.local',
+  'ocsp.digicert.com',
+];
+const LOOKUPS = [
+  'api.ipify.org',
+  'ipinfo.io',
+  'checkip.amazonaws.com',
+  'icanhazip.com',
+  'ifconfig.me',
+  'myexternalip.com',
+  'ipecho.net',
+  'wtfismyip.com',
+  'ip-api.com',
+  'api.ipapi.co',
+];
 const NON_BROWSERS = [
   ['powershell.exe', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe'],
   ['curl.exe', 'C:\\Windows\\System32\\curl.exe'],

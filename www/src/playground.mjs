@@ -122,7 +122,9 @@ function parseEvents(text) {
       if (!l.trim()) return;
       try {
         const value = JSON.parse(l);
-        out.push(isObject(value) ? { value, text: l, line: i + 1 } : { error: `line ${i + 1} is ${kindOf(value)}, not an event`, line: i + 1 });
+        out.push(
+          isObject(value) ? { value, text: l, line: i + 1 } : { error: `line ${i + 1} is ${kindOf(value)}, not an event`, line: i + 1 },
+        );
       } catch (e) {
         out.push({ error: `line ${i + 1}: ${e.message}`, line: i + 1 });
       }
@@ -132,7 +134,10 @@ function parseEvents(text) {
   }
   if (Array.isArray(doc)) {
     if (!doc.length) return { events: [], error: 'the array has no events' };
-    return { events: doc.map((v, i) => (isObject(v) ? { value: v } : { error: `element ${i + 1} is ${kindOf(v)}, not an event` })), format: 'JSON array' };
+    return {
+      events: doc.map((v, i) => (isObject(v) ? { value: v } : { error: `element ${i + 1} is ${kindOf(v)}, not an event` })),
+      format: 'JSON array',
+    };
   }
   if (!isObject(doc)) return { events: [], error: `the event must be a JSON object, not ${kindOf(doc)}` };
   return { events: [{ value: doc, text }], format: 'JSON' };
@@ -176,7 +181,9 @@ function renderVersionSelect() {
     h(
       'optgroup',
       { label: 'Published versions' },
-      api.versions().map((v) => h('option', { value: v.version }, `${v.version} (Elastic Stack ${v.stack})${v.default ? ' — default' : ''}`)),
+      api
+        .versions()
+        .map((v) => h('option', { value: v.version }, `${v.version} (Elastic Stack ${v.stack})${v.default ? ' — default' : ''}`)),
     ),
   );
   $('#version').value = state.query !== null ? 'edited' : state.version;
@@ -292,7 +299,9 @@ function renderQueryStatus() {
   if (queryError) {
     const from = Math.min(offsetMaps(text).toPos(queryError.offset ?? 0), text.length);
     const to = Math.min(from + 1, text.length);
-    diagnostics = [{ from, to: Math.max(to, from), severity: 'error', message: queryError.message.split('\n')[0], source: queryError.code }];
+    diagnostics = [
+      { from, to: Math.max(to, from), severity: 'error', message: queryError.message.split('\n')[0], source: queryError.code },
+    ];
     status.className = 'status error';
     status.dataset.state = 'error';
     status.dataset.offset = String(queryError.offset ?? '');
@@ -334,7 +343,9 @@ function warningDiagnostic(text, w) {
   const to = tok && tok.from === from ? tok.to : Math.min(from + 1, text.length);
   const d = { from, to, severity: 'warning', message: w.message, source: w.kind };
   if (typeof w.suggestion === 'string' && w.suggestion) {
-    d.actions = [{ name: `Use ${w.suggestion}`, apply: (view, a, b) => view.dispatch({ changes: { from: a, to: b, insert: w.suggestion } }) }];
+    d.actions = [
+      { name: `Use ${w.suggestion}`, apply: (view, a, b) => view.dispatch({ changes: { from: a, to: b, insert: w.suggestion } }) },
+    ];
   }
   return d;
 }
@@ -352,7 +363,10 @@ let lists = { domains: null, executables: null };
 
 function renderTuning() {
   lists = baseRule ? api.tunableLists(baseRule.query) : { domains: null, executables: null };
-  const packPatterns = api.packs().filter((p) => state.packs.includes(p.name)).flatMap((p) => p.patterns);
+  const packPatterns = api
+    .packs()
+    .filter((p) => state.packs.includes(p.name))
+    .flatMap((p) => p.patterns);
   const addedDomains = new Set([...state.tuning.addDomains, ...packPatterns]);
   const addedExes = new Set(state.tuning.addExcludedExecutables);
 
@@ -368,7 +382,12 @@ function renderTuning() {
     replace(
       ul,
       list.entries.map((e) =>
-        chip(e.value, added.has(e.value) ? 'added by a list edit' : 'in the query', () => removeEntry(e.value, addKey, removeKey), added.has(e.value) ? 'added' : ''),
+        chip(
+          e.value,
+          added.has(e.value) ? 'added by a list edit' : 'in the query',
+          () => removeEntry(e.value, addKey, removeKey),
+          added.has(e.value) ? 'added' : '',
+        ),
       ),
     );
   };
@@ -396,7 +415,12 @@ function renderTuning() {
         'li',
         {},
         box,
-        h('label', { for: `pack-${p.name}` }, h('strong', {}, p.title), ` — ${p.patterns.length} patterns${baked ? ' (already in the query text)' : ''}`),
+        h(
+          'label',
+          { for: `pack-${p.name}` },
+          h('strong', {}, p.title),
+          ` — ${p.patterns.length} patterns${baked ? ' (already in the query text)' : ''}`,
+        ),
         h('div', { class: 'muted small' }, p.semantics),
       );
     }),
@@ -410,7 +434,10 @@ function renderTuning() {
     const opts = tuningOptions();
     const n = Object.values(opts).reduce((a, l) => a + l.length, 0);
     ts.className = 'status';
-    replace(ts, n ? `${n} list edit(s) applied; the query text above includes them.` : 'No list edits: the lists are as written in the query.');
+    replace(
+      ts,
+      n ? `${n} list edit(s) applied; the query text above includes them.` : 'No list edits: the lists are as written in the query.',
+    );
   }
   replace($('#tuning-json'), JSON.stringify({ version: state.version, ...tuningOptions() }, null, 2));
 }
@@ -440,11 +467,21 @@ function operatorOf(entry) {
 function renderExceptions() {
   const box = $('#exception-items');
   const fields = [...new Set([...(baseRule?.fields ?? []), ...api.knownFields()])];
-  const datalist = h('datalist', { id: 'exception-fields' }, fields.map((f) => h('option', { value: f })));
+  const datalist = h(
+    'datalist',
+    { id: 'exception-fields' },
+    fields.map((f) => h('option', { value: f })),
+  );
   const items = state.exceptions.map((item, i) => {
     const entries = item.entries.map((entry, j) => {
       if (entry.type === 'nested') {
-        return h('div', { class: 'entry nested' }, h('span', { class: 'muted' }, `nested on ${entry.field}: `), h('code', {}, JSON.stringify(entry.entries)), removeEntryButton(i, j));
+        return h(
+          'div',
+          { class: 'entry nested' },
+          h('span', { class: 'muted' }, `nested on ${entry.field}: `),
+          h('code', {}, JSON.stringify(entry.entries)),
+          removeEntryButton(i, j),
+        );
       }
       const op = h(
         'select',
@@ -506,7 +543,15 @@ function renderExceptions() {
           },
         });
       }
-      return h('div', { class: 'entry' }, j > 0 ? h('span', { class: 'and' }, 'AND') : h('span', { class: 'and' }, ''), field, op, value, removeEntryButton(i, j));
+      return h(
+        'div',
+        { class: 'entry' },
+        j > 0 ? h('span', { class: 'and' }, 'AND') : h('span', { class: 'and' }, ''),
+        field,
+        op,
+        value,
+        removeEntryButton(i, j),
+      );
     });
     const name = h('input', {
       class: 'item-name',
@@ -526,13 +571,35 @@ function renderExceptions() {
         'div',
         { class: 'item-head' },
         name,
-        h('button', { type: 'button', class: 'btn small', onClick: () => { state.exceptions.splice(i, 1); exceptionsChanged(true); } }, 'Remove item'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn small',
+            onClick: () => {
+              state.exceptions.splice(i, 1);
+              exceptionsChanged(true);
+            },
+          },
+          'Remove item',
+        ),
       ),
       entries,
       h(
         'div',
         { class: 'row' },
-        h('button', { type: 'button', class: 'btn small add-entry', onClick: () => { item.entries.push({ field: '', operator: 'included', type: 'match', value: '' }); exceptionsChanged(true); } }, '+ AND entry'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn small add-entry',
+            onClick: () => {
+              item.entries.push({ field: '', operator: 'included', type: 'match', value: '' });
+              exceptionsChanged(true);
+            },
+          },
+          '+ AND entry',
+        ),
         h('span', { class: 'item-problems muted small' }, itemNote(item)),
       ),
     );
@@ -595,7 +662,10 @@ function renderExceptionsStatus() {
   // The engine's warnings about the exceptions (those the query alone does not have).
   const own = new Set((baseRule?.warnings ?? []).map((w) => w.message));
   const extra = rule && rule !== baseRule ? rule.warnings.filter((w) => !own.has(w.message)) : [];
-  replace($('#exceptions-warnings'), extra.map((w) => h('li', { dataset: { kind: w.kind } }, renderText(w.message))));
+  replace(
+    $('#exceptions-warnings'),
+    extra.map((w) => h('li', { dataset: { kind: w.kind } }, renderText(w.message))),
+  );
   const json = $('#exceptions-json');
   if (document.activeElement !== json) json.value = JSON.stringify(appliedExceptions(state.exceptions), null, 2);
 }
@@ -804,7 +874,8 @@ function setMarksFor(verdict) {
       if (!leaf.matched || !leaf.matched.length) continue;
       const wanted = new Set(leaf.matched);
       for (const e of entriesOf(map.toPos(leaf.start), map.toPos(leaf.end))) {
-        if (wanted.has(e.value)) ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(e.from, e.to));
+        if (wanted.has(e.value))
+          ranges.push(Decoration.mark({ class: 'cm-matched-entry', attributes: { title: 'matched' } }).range(e.from, e.to));
       }
     }
   };
@@ -832,12 +903,21 @@ function suggest() {
   }
   const samples = rule.samples().filter((s) => s.expect === 'match');
   // Every event of the editor is a false positive to silence (usually the one event).
-  const result = rule.suggestException(good, samples.map((s) => s.event));
+  const result = rule.suggestException(
+    good,
+    samples.map((s) => s.event),
+  );
   const still = new Set(result.still_firing);
   const notFiring = new Set(result.not_firing);
   const rows = samples.map((s, i) => {
     const status = still.has(i) ? 'still fires' : notFiring.has(i) ? 'does not fire (even without the item)' : 'silenced by the item';
-    return h('tr', { class: still.has(i) ? 'fires' : notFiring.has(i) ? 'quiet' : 'silenced', dataset: { index: String(i) } }, h('td', {}, `#${i + 1}`), h('td', {}, renderText(s.why)), h('td', { class: 'tp-status' }, status));
+    return h(
+      'tr',
+      { class: still.has(i) ? 'fires' : notFiring.has(i) ? 'quiet' : 'silenced', dataset: { index: String(i) } },
+      h('td', {}, `#${i + 1}`),
+      h('td', {}, renderText(s.why)),
+      h('td', { class: 'tp-status' }, status),
+    );
   });
   replace(
     box,
@@ -847,8 +927,17 @@ function suggest() {
           'div',
           { class: 'suggested-item' },
           h('strong', {}, renderText(result.item.name ?? 'Suggested exception')),
-          h('ul', {}, result.item.entries.map((e, i) => h('li', {}, i ? 'AND ' : '', renderText(describeEntry(e))))),
-          h('details', {}, h('summary', {}, 'As an Elastic exception item (JSON)'), h('pre', { class: 'code' }, renderText(JSON.stringify(result.item, null, 2), document, { multiline: true }))),
+          h(
+            'ul',
+            {},
+            result.item.entries.map((e, i) => h('li', {}, i ? 'AND ' : '', renderText(describeEntry(e)))),
+          ),
+          h(
+            'details',
+            {},
+            h('summary', {}, 'As an Elastic exception item (JSON)'),
+            h('pre', { class: 'code' }, renderText(JSON.stringify(result.item, null, 2), document, { multiline: true })),
+          ),
           h(
             'button',
             {
@@ -915,7 +1004,10 @@ async function saveNow() {
   linkState = { level: verdict.level, withEvent };
   const note = $('#link-note');
   note.dataset.level = verdict.level;
-  replace(note, verdict.level === 'too-long' ? `${verdict.message.split('. ')[0]}: the address bar keeps everything but the event.` : verdict.message);
+  replace(
+    note,
+    verdict.level === 'too-long' ? `${verdict.message.split('. ')[0]}: the address bar keeps everything but the event.` : verdict.message,
+  );
 }
 
 /** Applies a link's state (validated field by field); says what it could not use. */
@@ -934,7 +1026,16 @@ function applyLink(decoded) {
   if (problems.length) {
     status.hidden = false;
     status.dataset.state = 'partial';
-    replace(status, h('strong', {}, 'Parts of this link were not used'), ' (the defaults stand in for them): ', h('ul', {}, problems.map((p) => h('li', {}, renderText(p)))));
+    replace(
+      status,
+      h('strong', {}, 'Parts of this link were not used'),
+      ' (the defaults stand in for them): ',
+      h(
+        'ul',
+        {},
+        problems.map((p) => h('li', {}, renderText(p))),
+      ),
+    );
   } else {
     status.hidden = true;
     delete status.dataset.state;
@@ -965,7 +1066,11 @@ function applyState(s) {
 function presetOptions() {
   const sel = $('#preset');
   const custom = h('option', { value: '' }, '— choose a preset —');
-  const teach = h('optgroup', { label: 'Presets that teach the rule' }, PRESETS.map((p) => h('option', { value: `p:${p.id}` }, p.label)));
+  const teach = h(
+    'optgroup',
+    { label: 'Presets that teach the rule' },
+    PRESETS.map((p) => h('option', { value: `p:${p.id}` }, p.label)),
+  );
   const samples = baseRule ? baseRule.samples() : [];
   const sampleGroup = h(
     'optgroup',
@@ -1013,11 +1118,23 @@ async function main() {
   const restored = await decodeState(location.hash);
   if (restored) applyLink(restored);
   else state.eventText = JSON.stringify(PRESETS[0].event, null, 2);
-  replace($('#input-shape'), INPUT_SHAPES.map((v) => h('option', { value: v }, { ecs: 'ECS', sysmon: 'Sysmon', auto: 'auto-detect' }[v])));
+  replace(
+    $('#input-shape'),
+    INPUT_SHAPES.map((v) => h('option', { value: v }, { ecs: 'ECS', sysmon: 'Sysmon', auto: 'auto-detect' }[v])),
+  );
   $('#input-shape').value = state.input;
 
   const highlighting = eqlHighlighting((text) => api.queryTokens(text));
-  const eqlData = [{ autocomplete: eqlCompletions(() => fieldList, highlighting.tokens, () => ruleFields), commentTokens: { line: '//', block: { open: '/*', close: '*/' } } }];
+  const eqlData = [
+    {
+      autocomplete: eqlCompletions(
+        () => fieldList,
+        highlighting.tokens,
+        () => ruleFields,
+      ),
+      commentTokens: { line: '//', block: { open: '/*', close: '*/' } },
+    },
+  ];
   const hover = clauseHover(() => {
     const v = verdicts[selected];
     if (!rule || !v || v.error || rule.query !== queryView.state.doc.toString()) return null;
@@ -1048,7 +1165,13 @@ async function main() {
   eventView = makeEditor(
     $('#event-editor'),
     state.eventText,
-    [json(), EditorView.contentAttributes.of({ 'aria-label': 'Events: one JSON object, a JSON array, or NDJSON', 'aria-describedby': 'event-keys' })],
+    [
+      json(),
+      EditorView.contentAttributes.of({
+        'aria-label': 'Events: one JSON object, a JSON array, or NDJSON',
+        'aria-describedby': 'event-keys',
+      }),
+    ],
     (text) => {
       state.eventText = text;
       $('#preset').value = '';
@@ -1086,7 +1209,10 @@ async function main() {
     $('#add-exe-input').value = '';
   });
   $('#add-item').addEventListener('click', () => {
-    state.exceptions.push({ name: `Exception ${state.exceptions.length + 1}`, entries: [{ field: '', operator: 'included', type: 'match', value: '' }] });
+    state.exceptions.push({
+      name: `Exception ${state.exceptions.length + 1}`,
+      entries: [{ field: '', operator: 'included', type: 'match', value: '' }],
+    });
     exceptionsChanged(true);
   });
   $('#exceptions-import').addEventListener('click', () => {

@@ -102,7 +102,8 @@ function checkEntry(e, where, nested) {
     return null;
   }
   if (!OPERATORS.has(e.operator)) return `${where}.operator ${describe(e.operator)} is not "included" or "excluded"`;
-  if ((e.type === 'match' || e.type === 'wildcard') && typeof e.value !== 'string') return `${where}.value is not text (${describe(e.value)})`;
+  if ((e.type === 'match' || e.type === 'wildcard') && typeof e.value !== 'string')
+    return `${where}.value is not text (${describe(e.value)})`;
   if (e.type === 'match_any' && !isStrings(e.value)) return `${where}.value is not a list of text (${describe(e.value)})`;
   return null;
 }
@@ -123,7 +124,10 @@ function checkItem(item, where) {
 /** A copy of an item that passed `checkItem`, with only the fields the page knows. */
 function cleanItem(item) {
   const copyEntry = (e) => {
-    const out = e.type === 'nested' ? { field: e.field, type: e.type, entries: e.entries.map(copyEntry) } : { field: e.field, operator: e.operator, type: e.type };
+    const out =
+      e.type === 'nested'
+        ? { field: e.field, type: e.type, entries: e.entries.map(copyEntry) }
+        : { field: e.field, operator: e.operator, type: e.type };
     if (e.type === 'match' || e.type === 'wildcard') out.value = e.value;
     if (e.type === 'match_any') out.value = [...e.value];
     return out;
@@ -146,7 +150,16 @@ function cleanItem(item) {
  */
 export function validateState(raw, known) {
   const problems = [];
-  const state = { version: known.defaultVersion, query: null, drafts: [], tuning: {}, packs: [], exceptions: [], input: 'ecs', event: null };
+  const state = {
+    version: known.defaultVersion,
+    query: null,
+    drafts: [],
+    tuning: {},
+    packs: [],
+    exceptions: [],
+    input: 'ecs',
+    event: null,
+  };
   for (const k of TUNING_KEYS) state.tuning[k] = [];
   if (!isObject(raw)) {
     problems.push(`the link holds ${describe(raw)}, not a playground state`);
@@ -214,7 +227,10 @@ export function validateState(raw, known) {
 export function linkVerdict(length) {
   const kb = (n) => `${Math.round(n / 1024).toLocaleString('en')} KB`;
   if (length > MAX_LINK_CHARS) {
-    return { level: 'too-long', message: `This link is ${kb(length)}: longer than browsers open (Firefox 1 MB, Chromium 2 MB). Share the event as a file, or copy the link without the event.` };
+    return {
+      level: 'too-long',
+      message: `This link is ${kb(length)}: longer than browsers open (Firefox 1 MB, Chromium 2 MB). Share the event as a file, or copy the link without the event.`,
+    };
   }
   if (length > LONG_LINK_CHARS) {
     return { level: 'long', message: `This link is ${kb(length)}: browsers open it, but chat and mail tools may cut links this long.` };
@@ -238,7 +254,10 @@ export function itemProblems(item) {
 export function appliedItem(item) {
   const entry = (e) => {
     // Elastic's own order: field, operator, type, value.
-    const out = e.type === 'nested' ? { field: e.field.trim(), type: e.type, entries: e.entries } : { field: e.field.trim(), operator: e.operator, type: e.type };
+    const out =
+      e.type === 'nested'
+        ? { field: e.field.trim(), type: e.type, entries: e.entries }
+        : { field: e.field.trim(), operator: e.operator, type: e.type };
     if (e.type === 'match' || e.type === 'wildcard') out.value = e.value ?? '';
     if (e.type === 'match_any') out.value = (e.value ?? []).filter((v) => v !== '');
     return out;

@@ -188,7 +188,11 @@ function renderHeader() {
     COLUMNS.map((c, i) =>
       h(
         'div',
-        { role: 'columnheader', class: `cell ${c.cls}`, 'aria-sort': sort.column === i ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none' },
+        {
+          role: 'columnheader',
+          class: `cell ${c.cls}`,
+          'aria-sort': sort.column === i ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none',
+        },
         h(
           'button',
           {
@@ -303,7 +307,7 @@ function renderRows(all) {
   if (!all) for (const row of pool) if (row._at >= first && row._at < last && row.isConnected) kept.add(row._at);
   const byAt = new Map();
   const free = [];
-  for (const row of pool) (kept.has(row._at) ? byAt.set(row._at, row) : free.push(row));
+  for (const row of pool) kept.has(row._at) ? byAt.set(row._at, row) : free.push(row);
   for (let at = first; at < last; at++) {
     if (byAt.has(at)) continue;
     const row = free.pop();
@@ -352,7 +356,14 @@ function onTableKey(ev) {
   const onBadge = ev.target.classList?.contains('eil-badge') ?? false;
   const page = Math.max(1, Math.floor(($('#log').clientHeight - headHeight) / rowHeight) - 1);
   const current = activeRow < 0 ? rendered.first + (rendered.first ? OVERSCAN : 0) - 1 : activeRow;
-  const moves = { ArrowDown: current + 1, ArrowUp: current - 1, PageDown: current + page, PageUp: current - page, Home: 0, End: viewLength - 1 };
+  const moves = {
+    ArrowDown: current + 1,
+    ArrowUp: current - 1,
+    PageDown: current + page,
+    PageUp: current - page,
+    Home: 0,
+    End: viewLength - 1,
+  };
   if (ev.key in moves) {
     ev.preventDefault();
     setActive(moves[ev.key], { focusBadge: onBadge });

@@ -80,7 +80,10 @@ async function fromDocument(file) {
   }
   doc = null;
   // A Blob holds the NDJSON outside the worker's heap; the page reads rows back from it.
-  const source = new Blob(events.map((e, i) => (i ? `\n${JSON.stringify(e)}` : JSON.stringify(e))), { type: 'application/x-ndjson' });
+  const source = new Blob(
+    events.map((e, i) => (i ? `\n${JSON.stringify(e)}` : JSON.stringify(e))),
+    { type: 'application/x-ndjson' },
+  );
   return { source, format };
 }
 
@@ -193,7 +196,10 @@ async function scan(msg) {
     if (first) {
       shape = msg.input === 'auto' ? detectShape(texts) : msg.input === 'sysmon' ? 'sysmon' : 'ecs';
       // Sysmon records are read through the adapter; Elastic Defend (ECS) events as they are.
-      const compileOptions = { ...(msg.compileOptions ?? {}), ...(shape === 'ecs' ? {} : { input: msg.input === 'sysmon' ? 'sysmon' : 'auto' }) };
+      const compileOptions = {
+        ...(msg.compileOptions ?? {}),
+        ...(shape === 'ecs' ? {} : { input: msg.input === 'sysmon' ? 'sysmon' : 'auto' }),
+      };
       rule = api.compileRule(compileOptions);
       postMessage({ type: 'start', id, format, shape, shapeLabel: SHAPES[shape] ?? 'Sysmon DNS events, mapped to ECS', compileOptions });
       first = false;
@@ -236,10 +242,12 @@ async function scan(msg) {
     }
     const starts = Float64Array.from(ranges.starts);
     const ends = Float64Array.from(ranges.ends);
-    postMessage(
-      { type: 'rows', id, from: row, starts, ends, lines, flags, cols, errors, done: base + cut, total: source.size },
-      [starts.buffer, ends.buffer, lines.buffer, flags.buffer],
-    );
+    postMessage({ type: 'rows', id, from: row, starts, ends, lines, flags, cols, errors, done: base + cut, total: source.size }, [
+      starts.buffer,
+      ends.buffer,
+      lines.buffer,
+      flags.buffer,
+    ]);
     row += n;
     base += cut;
     line += ranges.count - 1;
@@ -247,7 +255,14 @@ async function scan(msg) {
     await new Promise((r) => setTimeout(r, 0));
     if (id !== current) return reader.cancel();
   }
-  postMessage({ type: 'done', id, source, counts: { events: row, alerts: matched, rejected }, format, ms: Math.round(performance.now() - started) });
+  postMessage({
+    type: 'done',
+    id,
+    source,
+    counts: { events: row, alerts: matched, rejected },
+    format,
+    ms: Math.round(performance.now() - started),
+  });
 }
 
 // The page posts 'init' first, as soon as it starts the worker: a scan finds the engine ready.

@@ -2,7 +2,15 @@
 // to browser.d.mts by the `browser` condition. Without @types/node (this project's `types` is
 // empty, and nothing the browser declarations reach references Node's types).
 import * as browserEntry from 'external-ip-lookup-rule';
-import init, { init as namedInit, evaluate, compileRule, versions, type BrowserApi, type InitInput, type Verdict } from 'external-ip-lookup-rule';
+import init, {
+  init as namedInit,
+  evaluate,
+  compileRule,
+  versions,
+  type BrowserApi,
+  type InitInput,
+  type Verdict,
+} from 'external-ip-lookup-rule';
 
 const input: InitInput = new URL('https://example.test/external_ip_lookup_rule_bg.wasm');
 const api: BrowserApi = await init(input);
