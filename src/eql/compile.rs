@@ -49,7 +49,8 @@ pub(crate) struct CompiledQuery {
 
 impl CompiledQuery {
     /// The span and source text of every clause, as explained verdicts carry them (the wasm
-    /// bindings hand them to JS once, so that verdicts cross without the query's text).
+    /// bindings' `verdictShape` hands them to JS once per rule, so that packed verdicts cross
+    /// without the query's text).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn clause_texts(&self) -> Vec<(Span, &str)> {
         fn walk<'s>(node: &Node, source: &'s str, out: &mut Vec<(Span, &'s str)>) {
