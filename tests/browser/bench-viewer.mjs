@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM, preflight } from './helpers.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, preflight } from './helpers.mjs';
 import { generateEvents, toNdjson } from '../../www/src/generate.mjs';
 
 const EVENTS = Number(process.argv[2] ?? 100000);
@@ -76,15 +76,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });

@@ -14,6 +14,16 @@ import { startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Headless, and no background connections (they fail against this machine's closed network). */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const SHOTS = join(ROOT, 'test-results', 'screenshots');
 export const DOC_SHOTS = join(ROOT, 'docs', 'screenshots');
 
@@ -45,16 +55,7 @@ export async function startBrowser() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--disk-cache-dir=${join(profile, 'cache')}`,
-    ],
+    args: [...CHROMIUM_ARGS, `--disk-cache-dir=${join(profile, 'cache')}`],
   });
   return {
     server,
