@@ -27,6 +27,7 @@ step "cargo +$msrv check (MSRV)"
 CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --all-targets
 CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --lib --target wasm32-unknown-unknown --no-default-features
 step "cargo doc";                RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+step "cargo doc (private items)"; RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --document-private-items
 step "eslint";                   npx --no-install eslint .
 step "prettier";                 npx --no-install prettier --check .
 step "typescript declarations";  npx --no-install tsc --noEmit -p tests/types

@@ -2,7 +2,7 @@
 //!
 //! The module runs inside other people's pipelines and pages on attacker-controlled data. Each limit
 //! bounds the time, the memory or the stack one input can take; exceeding one is an error (kind
-//! [`ErrorKind::Limit`](crate::ErrorKind::Limit)) whose message names the limit, never a panic.
+//! [`crate::ErrorKind::Limit`]) whose message names the limit, never a panic.
 //!
 //! | limit | default | bounds |
 //! |---|---|---|

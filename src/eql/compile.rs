@@ -511,9 +511,10 @@ impl Compiler<'_> {
     ///   `x or null` to `x`; `FoldNull` folds `not null`); QA `test_extra.toml`
     ///   `optionalMissingFieldImplicitBooleanEquality`: `OPTIONAL where ?inexistent_field`
     ///   matches nothing. As the whole condition, ql `VerifierChecks.checkFilterConditionType`
-    ///   refuses it: "Condition expression needs to be boolean, found [NULL]".
+    ///   refuses it: `"Condition expression needs to be boolean, found [NULL]"`.
     /// - Any other type is refused, as `checkFilterConditionType` and the boolean operators'
-    ///   `TypeResolutions.isBoolean` refuse it ("must be [boolean], found value [x] type [keyword]").
+    ///   `TypeResolutions.isBoolean` refuse it
+    ///   (`"must be [boolean], found value [x] type [keyword]"`).
     fn bare(&mut self, p: &Predicate, place: Place) -> Result<NodeKind> {
         let err = |kind, msg: String| Err(Error::at(kind, msg, self.source, p.field_span.start));
         let Some((_, ty, _)) = self.resolve(&p.field, p.field_span, p.optional)? else {

@@ -28,7 +28,7 @@ pub struct ListEdits {
     pub add_excluded_executables: Vec<String>,
     /// Patterns removed from it.
     pub remove_excluded_executables: Vec<String>,
-    /// Coverage packs to switch on, by name (see [`packs`](crate::packs)).
+    /// Coverage packs to switch on, by name (see [`crate::packs`]).
     pub packs: Vec<String>,
 }
 
