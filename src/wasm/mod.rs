@@ -432,6 +432,15 @@ pub fn versions() -> Result<JsValue, JsValue> {
     to_js(&crate::versions())
 }
 
+/// The verdict for JSON text as serde_json writes it, for the tests that hold the packed verdicts
+/// ([`pack_verdict`], unpacked by `js/api.cjs`) to the verdict's own serialization.
+#[wasm_bindgen(js_name = verdictJsonForTests)]
+pub fn verdict_json_for_tests(handle: u32, bytes: &[u8]) -> Result<String, JsValue> {
+    let c = rule(handle)?;
+    let verdict = c.rule.evaluate_value(&parse_json(bytes)?).map_err(into_js_error)?;
+    serde_json::to_string(&verdict).map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
 /// Traps, for the tests of the wrapper's recovery (a new instance, the rules recompiled).
 #[wasm_bindgen(js_name = trapForTests)]
 pub fn trap_for_tests() {

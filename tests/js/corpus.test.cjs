@@ -48,6 +48,19 @@ function caseVersions(c) {
   return c.versions ?? ['102'];
 }
 
+/**
+ * Verdicts cross from wasm packed (src/wasm/mod.rs `pack_verdict`, js/api.cjs `unpackVerdict`),
+ * with what every verdict of a rule shares sent once: the object `evaluate` gives must be the
+ * verdict as the engine serializes it, key for key and in order, whether the event is an object
+ * or JSON text.
+ */
+function assertUnpacked(rule, event, what) {
+  const text = JSON.stringify(event);
+  const native = rule._call('verdictJsonForTests', Buffer.from(text));
+  assert.equal(JSON.stringify(rule.evaluate(text)), native, `${what}: evaluate(JSON text) unpacked`);
+  assert.equal(JSON.stringify(rule.evaluate(event)), native, `${what}: evaluate(object) unpacked`);
+}
+
 describe('the semantics corpus through the JS API', () => {
   for (const c of corpus.cases) {
     test(c.name, () => {
@@ -69,6 +82,7 @@ describe('the semantics corpus through the JS API', () => {
         assert.equal(rule.matches(event), want, `v${version}: matches(object)`);
         assert.equal(rule.evaluate(event).matched, want, `v${version}: evaluate(object)`);
         assert.equal(rule.evaluate(JSON.stringify(event)).matched, want, `v${version}: evaluate(JSON text)`);
+        assertUnpacked(rule, event, `v${version}`);
         if (c.warning !== undefined) {
           assert.ok(
             rule.warnings.some((w) => w.kind === c.warning),
@@ -76,6 +90,34 @@ describe('the semantics corpus through the JS API', () => {
           );
         }
       }
+    });
+  }
+});
+
+describe('packed verdicts beyond the corpus: hits, exceptions, Sysmon input, every version', () => {
+  const base = buildEvent({});
+  const hit = { _index: 'logs-endpoint.events.network-default', _id: 'a1', _source: base };
+  const excluded = { ...base, user: { ...base.user, name: 'svc-backup' } };
+  const exceptions = [
+    { name: 'backup user', entries: [{ field: 'user.name', type: 'match', operator: 'included', value: 'svc-backup' }] },
+    { name: 'never', entries: [{ field: 'process.name', type: 'match_any', operator: 'included', value: ['x.exe', 'y.exe'] }] },
+  ];
+  const sysmon = {
+    EventID: 22,
+    Channel: 'Microsoft-Windows-Sysmon/Operational',
+    Computer: 'WS-042',
+    QueryName: 'api.ipify.org',
+    Image: 'C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe',
+    User: 'CORP\\alice',
+  };
+  for (const version of ALL) {
+    test(`v${version}`, () => {
+      const plain = compileRule({ version });
+      for (const event of [base, hit, excluded, {}, { event: { category: 'network' } }]) assertUnpacked(plain, event, 'default rule');
+      const tuned = compileRule({ version, exceptions });
+      for (const event of [base, hit, excluded]) assertUnpacked(tuned, event, 'with exceptions');
+      const auto = compileRule({ version, input: 'auto' });
+      for (const event of [base, sysmon]) assertUnpacked(auto, event, 'input auto');
     });
   }
 });
