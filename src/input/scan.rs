@@ -8,6 +8,8 @@
 //! Such a line is still validated (UTF-8, JSON syntax, an object) without building a tree, so a
 //! malformed line is rejected whichever path it takes.
 
+use std::cell::RefCell;
+
 use memchr::memmem;
 use serde::Serialize;
 
@@ -171,14 +173,20 @@ impl Prefilter {
         Prefilter { groups }
     }
 
-    /// False when the line certainly cannot match.
+    /// False when the line certainly cannot match. `lower` is scratch space for the line's ASCII
+    /// lower-case copy (kept by the caller, so that a scan does not allocate one per line).
     #[inline]
-    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
-        let mut lower: Option<Vec<u8>> = None;
+    pub(crate) fn may_match(&self, line: &[u8], lower: &mut Vec<u8>) -> bool {
+        let mut lowered = false;
         let mut escaped: Option<Option<Vec<char>>> = None;
         for g in &self.groups {
             let found = if g.folded {
-                g.found(lower.get_or_insert_with(|| line.to_ascii_lowercase()))
+                if !lowered {
+                    lower.clear();
+                    lower.extend(line.iter().map(u8::to_ascii_lowercase));
+                    lowered = true;
+                }
+                g.found(lower)
             } else {
                 g.found(line)
             };
@@ -250,12 +258,19 @@ pub(crate) struct ScanContext<'r> {
     rule: &'r Rule,
     prefilter: &'r Prefilter,
     needed: Option<&'r Needed>,
+    /// Scratch space of [`Prefilter::may_match`], reused from line to line.
+    lower: RefCell<Vec<u8>>,
 }
 
 impl<'r> ScanContext<'r> {
     pub(crate) fn new(rule: &'r Rule) -> ScanContext<'r> {
         let prep = rule.line_prep();
-        ScanContext { rule, prefilter: &prep.prefilter, needed: prep.needed.as_ref() }
+        ScanContext {
+            rule,
+            prefilter: &prep.prefilter,
+            needed: prep.needed.as_ref(),
+            lower: RefCell::default(),
+        }
     }
 }
 
@@ -297,7 +312,7 @@ pub(crate) fn judge_line(ctx: &ScanContext<'_>, line: &str) -> LineOutcome {
     }
     let bytes = line.as_bytes();
     let syntax = check_object(bytes);
-    if !ctx.prefilter.may_match(bytes) {
+    if !ctx.prefilter.may_match(bytes, &mut ctx.lower.borrow_mut()) {
         return match syntax {
             Check::Object => LineOutcome::Unmatched,
             Check::Invalid | Check::Unsure => match parse_line(bytes) {
@@ -407,16 +422,19 @@ mod tests {
         let rule = Rule::default_rule();
         let pf = Prefilter::new(&rule);
         let other = r#"{"event":{"category":["network"],"action":"connection_attempted"},"process":{"executable":"C:\\users\\a\\update.exe","args":["a \u003e b"]}}"#;
-        assert!(!pf.may_match(other.as_bytes()), "a path and an escaped `>` make no candidate");
+        assert!(
+            !pf.may_match(other.as_bytes(), &mut Vec::new()),
+            "a path and an escaped `>` make no candidate"
+        );
         // Every term, but a domain that is not listed: ruled out before any parse.
         let ordinary = HIT.replace("api.ipify.org", "jvb.example.com");
-        assert!(!pf.may_match(ordinary.as_bytes()));
+        assert!(!pf.may_match(ordinary.as_bytes(), &mut Vec::new()));
         // `j` is in no listed domain; `w` is.
-        assert!(!pf.may_match(ordinary.replace("jvb", "\\u006avb").as_bytes()));
-        assert!(pf.may_match(ordinary.replace("jvb", "\\u0077vb").as_bytes()));
+        assert!(!pf.may_match(ordinary.replace("jvb", "\\u006avb").as_bytes(), &mut Vec::new()));
+        assert!(pf.may_match(ordinary.replace("jvb", "\\u0077vb").as_bytes(), &mut Vec::new()));
         // `\\u0061` is a backslash and `u0061`, not an escape of `a`.
         let not_escape = HIT.replace("lookup_requested", "lookup_re\\\\u0071uested");
-        assert!(!pf.may_match(not_escape.as_bytes()));
+        assert!(!pf.may_match(not_escape.as_bytes(), &mut Vec::new()));
         for hit in [
             HIT.to_string(),
             HIT.replace("api.ipify.org", "API.IPIFY.ORG"),
@@ -426,7 +444,7 @@ mod tests {
             HIT.replace("x.exe\"", "x.exe\\u003c\""),
             HIT.replace("x.exe\"", "\\ud83d\\ude00\""),
         ] {
-            assert!(pf.may_match(hit.as_bytes()), "{hit}");
+            assert!(pf.may_match(hit.as_bytes(), &mut Vec::new()), "{hit}");
             assert_eq!(rule.scan_ndjson(hit.as_bytes()).counts.matched, 1, "{hit}");
         }
     }
@@ -450,7 +468,8 @@ mod tests {
         let rule = Rule::default_rule();
         let fast = ScanContext::new(&rule);
         let everything = Prefilter { groups: Vec::new() };
-        let full = ScanContext { rule: &rule, prefilter: &everything, needed: None };
+        let full =
+            ScanContext { rule: &rule, prefilter: &everything, needed: None, lower: RefCell::default() };
         let bundled = include_str!("../../samples/events.ndjson");
         let lines =
             [r#"{"a":1}"#, "[1]", "nope", "{\"a\":1,}", r#"{"event":{"action":"x"}}"#, r#"{"a":1e400}"#, HIT]
